@@ -1,0 +1,26 @@
+// Bundles the Workers entry the way wrangler does (workerd conditions, node:* external via
+// nodejs_compat) to prove it builds without Node-only modules (PGlite, undici, fs).
+import { build } from "esbuild";
+
+const forbidden = ["@electric-sql/pglite", "undici", "drizzle-orm/pglite"];
+const result = await build({
+  entryPoints: ["src/entry/worker.ts"],
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: "es2022",
+  conditions: ["workerd", "worker", "browser", "import"],
+  mainFields: ["module", "main"],
+  external: ["node:*", "cloudflare:sockets"],
+  outfile: "dist/worker.js",
+  metafile: true,
+  logLevel: "warning",
+});
+const inputs = Object.keys(result.metafile.inputs);
+const leaked = inputs.filter((p) => forbidden.some((f) => p.includes(`node_modules/${f}/`)));
+if (leaked.length) {
+  console.error(`worker bundle pulls in Node-only modules:\n  ${leaked.join("\n  ")}`);
+  process.exit(1);
+}
+const bytes = result.metafile.outputs["dist/worker.js"].bytes;
+console.log(`worker bundle ok: dist/worker.js, ${(bytes / 1024).toFixed(0)} KiB from ${inputs.length} inputs`);

@@ -1,0 +1,67 @@
+/**
+ * The composition root: createApp(deps) → the Hono app. The only place routes are mounted.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppDeps } from "./deps.ts";
+import { bodyLimit, type AppEnv } from "./http/middleware.ts";
+import { problemBody, problemResponse, toProblem, zodErrors } from "./http/problem.ts";
+import { HurenError } from "./errors.ts";
+import { createRouteKit } from "./routes/kit.ts";
+import { registerPublicRoutes } from "./routes/public.ts";
+import { registerMemberRoutes } from "./routes/members.ts";
+import { registerCatalogRoutes } from "./routes/catalog.ts";
+import { registerAdapterRoutes } from "./routes/adapters.ts";
+import { registerPolicyRoutes } from "./routes/policies.ts";
+import { registerVerificationRoutes } from "./routes/verifications.ts";
+
+export function createApp(deps: AppDeps) {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw new HurenError("validation-failed", 400, "Validation failed", "The request is not valid", { errors: zodErrors(result.error) });
+    },
+  });
+
+  // One wide log event per request, with the request id; no person data (ids travel in bodies).
+  app.use("*", async (c, next) => {
+    const requestId = c.req.header("x-request-id")?.slice(0, 64).replace(/[^\w.-]/g, "") || `req_${deps.newId()}`;
+    c.set("requestId", requestId);
+    c.set("logFields", {});
+    const started = performance.now();
+    await next();
+    c.header("x-request-id", requestId);
+    deps.logger.info({ event: "request", requestId, method: c.req.method, path: new URL(c.req.url).pathname, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10, ...c.get("logFields") });
+  });
+  app.use("*", bodyLimit(deps.maxBodyBytes));
+
+  app.onError((err, c) => {
+    const requestId = c.get("requestId") ?? "unknown";
+    const { problem, unexpected } = toProblem(err, requestId);
+    c.get("logFields").problem = problem.type.split("/").pop();
+    if (unexpected) deps.logger.error({ event: "unhandled-error", requestId, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+    const headers: Record<string, string> = problem.status === 401 ? { "www-authenticate": 'Bearer realm="huren"' } : {};
+    return problemResponse(c, problem, headers);
+  });
+  app.notFound((c) => problemResponse(c, problemBody("not-found", 404, "Not found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, { requestId: c.get("requestId") })));
+
+  const kit = createRouteKit(deps);
+  registerPublicRoutes(app, kit);
+  registerMemberRoutes(app, kit);
+  registerCatalogRoutes(app, kit);
+  registerAdapterRoutes(app, kit);
+  registerPolicyRoutes(app, kit);
+  registerVerificationRoutes(app, kit);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "signedRequest", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWS (typ huren-req+jwt), see PROTOCOL §2",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "Huren gateway", version: "1.0.0", description: "Certificate-free verification between government windows and departments (PROTOCOL v1)." },
+    servers: [{ url: "/" }],
+  });
+  return app;
+}
+
+export type HurenApp = ReturnType<typeof createApp>;

@@ -1,0 +1,63 @@
+/**
+ * A member's side of §2, for the CLI: load a key file, sign a request, send it, and check a
+ * receipt against the gateway's published JWKS.
+ */
+import { readFile } from "node:fs/promises";
+import { CompactSign, compactVerify, createRemoteJWKSet, importJWK, type JWK } from "jose";
+import { sha256b64url } from "../crypto/encoding.ts";
+
+export interface KeyFile {
+  gateway: string;
+  gatewayId: string;
+  member: string;
+  uid?: string;
+  jwk: JWK;
+}
+
+export async function loadKeyFile(path: string): Promise<KeyFile> {
+  const parsed = JSON.parse(await readFile(path, "utf8")) as KeyFile;
+  if (!parsed.member || !parsed.jwk?.d || !parsed.jwk.kid) throw new Error(`${path}: not a Huren key file (member, jwk with d and kid)`);
+  return parsed;
+}
+
+/** Sends a signed request; returns the status and parsed body. */
+export async function signedFetch(key: KeyFile, method: string, path: string, body?: unknown, gateway = key.gateway): Promise<{ status: number; body: unknown }> {
+  const text = body === undefined ? "" : JSON.stringify(body);
+  const iat = Math.floor(Date.now() / 1000);
+  const alg = key.jwk.kty === "OKP" ? "EdDSA" : "ES256";
+  const claims = {
+    iss: key.member,
+    aud: key.gatewayId,
+    iat,
+    exp: iat + 60,
+    jti: crypto.randomUUID(),
+    htm: method,
+    htu: path,
+    bh: await sha256b64url(text),
+    ...(key.uid ? { uid: key.uid } : {}),
+  };
+  const token = await new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
+    .setProtectedHeader({ alg, kid: key.jwk.kid!, typ: "huren-req+jwt" })
+    .sign(await importJWK(key.jwk, alg));
+  const res = await fetch(new URL(path, gateway), {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(body === undefined ? {} : { body: text }),
+  });
+  const raw = await res.text();
+  let parsed: unknown = raw;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    /* not JSON: show as text */
+  }
+  return { status: res.status, body: parsed };
+}
+
+/** Verifies a receipt with the gateway's JWKS; returns the payload. */
+export async function checkReceipt(receipt: string, gateway: string): Promise<Record<string, unknown>> {
+  const jwks = createRemoteJWKSet(new URL("/.well-known/jwks.json", gateway));
+  const { payload, protectedHeader } = await compactVerify(receipt, jwks, { algorithms: ["EdDSA", "ES256"] });
+  if (protectedHeader.typ !== "huren-receipt+jwt") throw new Error(`receipt typ is ${protectedHeader.typ}`);
+  return JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
+}

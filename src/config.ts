@@ -1,0 +1,72 @@
+/**
+ * Settings, parsed from an env-like record. Pure: only the entry files read process.env.
+ */
+import { z } from "zod";
+
+const gatewayId = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, "must be a host-like name")
+  .max(253);
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  HOST: z.string().default("127.0.0.1"),
+  HUREN_GATEWAY_ID: gatewayId.default("huren.localhost"),
+  DATABASE_URL: z.string().url().optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  HUREN_DATA_DIR: z.string().default(".huren"),
+  HUREN_BOOTSTRAP: z.string().optional(),
+  /** Master secret, base64url of ≥ 32 random bytes: seals private keys, keys the subject HMAC. */
+  HUREN_SECRET: z.string().optional(),
+  /** Optional private JWK (JSON) to sign receipts and outbound requests instead of a generated key. */
+  HUREN_SIGNING_KEY: z.string().optional(),
+  HUREN_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
+  HUREN_LOG: z.enum(["silent", "info", "debug"]).default("info"),
+  /** "off" disables the demo even without a bootstrap file. */
+  HUREN_DEMO: z.enum(["auto", "off"]).default("auto"),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  gatewayId: string;
+  databaseUrl: string | undefined;
+  databasePoolMax: number;
+  dataDir: string;
+  bootstrapPath: string | undefined;
+  secret: string | undefined;
+  signingKey: string | undefined;
+  maxBodyBytes: number;
+  log: "silent" | "info" | "debug";
+  /** Demo departments and servers start only when no bootstrap file is named (§4). */
+  demo: boolean;
+}
+
+/**
+ * @example
+ * parseConfig({ PORT: "8080", HUREN_GATEWAY_ID: "huren.changchun.gov.cn" }).port // 8080
+ * @throws Error listing every bad setting, e.g. "PORT: Too big: expected number to be <=65535"
+ */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new Error(`invalid settings:\n  ${lines.join("\n  ")}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    gatewayId: e.HUREN_GATEWAY_ID,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    dataDir: e.HUREN_DATA_DIR,
+    bootstrapPath: e.HUREN_BOOTSTRAP,
+    secret: e.HUREN_SECRET,
+    signingKey: e.HUREN_SIGNING_KEY,
+    maxBodyBytes: e.HUREN_MAX_BODY_BYTES,
+    log: e.HUREN_LOG,
+    demo: e.HUREN_BOOTSTRAP === undefined && e.HUREN_DEMO === "auto",
+  };
+}

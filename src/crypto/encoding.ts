@@ -1,0 +1,24 @@
+/** Small byte helpers shared by the crypto modules (Node and Workers alike). */
+
+export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+export function b64url(bytes: Uint8Array): string {
+  let bin = "";
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+export function fromB64url(text: string): Uint8Array {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error("not base64url");
+  const b64 = text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4);
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** base64url SHA-256 of bytes or a UTF-8 string (the `bh` claim, request and receipt hashes). */
+export async function sha256b64url(data: string | Uint8Array): Promise<string> {
+  const bytes = typeof data === "string" ? utf8(data) : data;
+  return b64url(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
+}

@@ -1,0 +1,114 @@
+/**
+ * The demo a newcomer gets from `npm start` without a bootstrap file: a window, five
+ * departments (one a real HTTP server on loopback, four fixture-backed), matters and policies,
+ * and a key file for the CLI. Keys are generated into the data directory, never the repo.
+ */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from "jose";
+import type { Db } from "../db/types.ts";
+import type { Secrets } from "../crypto/secrets.ts";
+import type { GatewayKeys } from "../keys/gateway-keys.ts";
+import { applyBootstrap, type BootstrapFile } from "../bootstrap.ts";
+import { CIVIL_AFFAIRS_RECORDS, FIXTURE_RECORDS } from "./data.ts";
+import { startDepartmentServer, type RunningDepartment } from "./department-server.ts";
+import { DEMO_MATTERS, DEMO_POLICIES } from "./catalog.ts";
+
+export const DEMO_WINDOW = "nanguan-window-01";
+export const DEMO_ADMIN = "demo-admin";
+const CIVIL_AFFAIRS = "cc-civil-affairs";
+
+interface StoredKey {
+  jwk: JWK;
+}
+
+/** Loads a private key from the demo folder, creating it on first start. */
+async function demoKey(dir: string, name: string): Promise<{ jwk: JWK; publicJwk: JWK; kid: string; privateKey: CryptoKey }> {
+  const file = join(dir, `${name}.key.json`);
+  let jwk: JWK;
+  try {
+    jwk = ((JSON.parse(await readFile(file, "utf8")) as StoredKey).jwk);
+  } catch {
+    const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+    jwk = await exportJWK(privateKey);
+    jwk.kid = (await calculateJwkThumbprint({ kty: jwk.kty!, crv: jwk.crv!, x: jwk.x! })).slice(0, 16);
+    await writeFile(file, JSON.stringify({ jwk }, null, 2), { mode: 0o600 });
+  }
+  const { d: _d, ...publicJwk } = jwk;
+  return { jwk, publicJwk, kid: jwk.kid!, privateKey: (await importJWK(jwk, "EdDSA")) as CryptoKey };
+}
+
+export interface DemoHandle {
+  /** Key file for `huren verify --key`. */
+  windowKeyFile: string;
+  adminKeyFile: string;
+  department: RunningDepartment;
+  close(): Promise<void>;
+}
+
+/**
+ * @example
+ * const demo = await startDemo({ db, secrets, keys, gatewayId, gatewayUrl: "http://127.0.0.1:8787", dataDir: ".huren" });
+ */
+export async function startDemo(o: { db: Db; secrets: Secrets; keys: GatewayKeys; gatewayId: string; gatewayUrl: string; dataDir: string; departmentPort?: number }): Promise<DemoHandle> {
+  const dir = join(o.dataDir, "demo");
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const windowKey = await demoKey(dir, DEMO_WINDOW);
+  const adminKey = await demoKey(dir, DEMO_ADMIN);
+  const deptKey = await demoKey(dir, CIVIL_AFFAIRS);
+
+  const start = (port: number) =>
+    startDepartmentServer({
+      department: CIVIL_AFFAIRS,
+      gatewayId: o.gatewayId,
+      gatewayKeys: () => o.keys.jwks() as never,
+      records: CIVIL_AFFAIRS_RECORDS,
+      signWith: { kid: deptKey.kid, privateKey: deptKey.privateKey },
+      port,
+    });
+  // A fixed port keeps the adapter config (and so its version) stable across restarts.
+  const department = await start(o.departmentPort ?? 0).catch(() => start(0));
+
+  const dept = (id: string, name: string) => ({ id, kind: "department", name, region: "220100", jwks: { keys: [] as JWK[] }, enabled: true });
+  const fixture = (id: string, department: string, type: string) => ({
+    id,
+    department,
+    kind: "fixture",
+    evidenceTypes: [type],
+    config: { records: FIXTURE_RECORDS[type]!.map((r) => ({ subject: r.subject, name: r.name, status: r.status, certificateId: r.certificateId, claims: r.claims, ...(r.validUntil ? { validUntil: r.validUntil } : {}) })) },
+    enabled: true,
+  });
+  const seed: BootstrapFile = {
+    members: [
+      { id: DEMO_ADMIN, kind: "admin", name: "Demo administrator", jwks: { keys: [adminKey.publicJwk] }, enabled: true },
+      { id: DEMO_WINDOW, kind: "window", name: "南关区政务服务中心 一窗受理 01", region: "220102", jwks: { keys: [windowKey.publicJwk] }, enabled: true },
+      { ...dept(CIVIL_AFFAIRS, "长春市民政局"), jwks: { keys: [deptKey.publicJwk] } },
+      dept("cc-housing", "长春市住房保障和房屋管理局"),
+      dept("cc-market-regulation", "长春市市场监督管理局"),
+      dept("cc-hrss", "长春市人力资源和社会保障局"),
+      dept("cc-disabled-federation", "长春市残疾人联合会"),
+    ],
+    matters: DEMO_MATTERS,
+    policies: DEMO_POLICIES,
+    adapters: [
+      { id: "cc-civil-affairs-http", department: CIVIL_AFFAIRS, kind: "http", evidenceTypes: ["subsistence-allowance.certificate"], config: { endpoint: department.url, timeoutMs: 3000, maxBodyBytes: 65536, answerSignature: "required" }, enabled: true },
+      fixture("cc-housing-fixture", "cc-housing", "housing.no-property-proof"),
+      fixture("cc-market-fixture", "cc-market-regulation", "business-license.registration"),
+      fixture("cc-hrss-fixture", "cc-hrss", "social-insurance.record"),
+      fixture("cc-cdpf-fixture", "cc-disabled-federation", "disability.certificate"),
+    ],
+  };
+  await applyBootstrap(o.db, o.secrets, seed);
+
+  const keyFile = async (member: string, key: { jwk: JWK }, uid: string | undefined) => {
+    const file = join(dir, `${member}.cli.json`);
+    await writeFile(file, JSON.stringify({ gateway: o.gatewayUrl, gatewayId: o.gatewayId, member, uid, jwk: key.jwk }, null, 2), { mode: 0o600 });
+    return file;
+  };
+  return {
+    windowKeyFile: await keyFile(DEMO_WINDOW, windowKey, "clerk-0042"),
+    adminKeyFile: await keyFile(DEMO_ADMIN, adminKey, undefined),
+    department,
+    close: () => department.close(),
+  };
+}

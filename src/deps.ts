@@ -1,0 +1,34 @@
+/** What the composition root needs. Entries (Node, Worker, tests) build this; nothing else reads env. */
+import type { Db } from "./db/types.ts";
+import type { Secrets } from "./crypto/secrets.ts";
+import type { GatewayKeys } from "./keys/gateway-keys.ts";
+import type { SourceResolver } from "./sources/resolve.ts";
+
+export interface Logger {
+  info(event: Record<string, unknown>): void;
+  error(event: Record<string, unknown>): void;
+}
+
+export interface AppDeps {
+  gatewayId: string;
+  maxBodyBytes: number;
+  db: Db;
+  driver: "pglite" | "postgres";
+  secrets: Secrets;
+  keys: GatewayKeys;
+  resolver: SourceResolver;
+  now: () => Date;
+  newId: () => string;
+  logger: Logger;
+  /** Upper bound on any one department lookup. Default 10 s. */
+  lookupDeadlineMs?: number;
+}
+
+export const jsonLogger = (level: "silent" | "info" | "debug", write: (line: string) => void = (l) => process.stdout.write(l + "\n")): Logger => ({
+  info: (event) => {
+    if (level !== "silent") write(JSON.stringify({ level: "info", time: new Date().toISOString(), ...event }));
+  },
+  error: (event) => {
+    if (level !== "silent") write(JSON.stringify({ level: "error", time: new Date().toISOString(), ...event }));
+  },
+});

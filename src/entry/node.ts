@@ -1,0 +1,96 @@
+/**
+ * The Node entry: reads process.env, opens PGlite (default) or PostgreSQL, applies the
+ * bootstrap file or starts the demo, and serves. The only Node file that reads the environment.
+ */
+import { serve } from "@hono/node-server";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { parseConfig, type Config } from "../config.ts";
+import { createApp } from "../app.ts";
+import { assembleDeps } from "./assemble.ts";
+import { jsonLogger } from "../deps.ts";
+import { openPglite } from "../db/pglite.ts";
+import { openPostgres } from "../db/postgres.ts";
+import { generateSecret } from "../crypto/secrets.ts";
+import { createUndiciHttpClient } from "../http/undici-client.ts";
+import { applyBootstrap } from "../bootstrap.ts";
+import { startDemo } from "../demo/setup.ts";
+import { DEMO_PEOPLE } from "../demo/data.ts";
+
+/** HUREN_SECRET, or for the embedded database a secret kept in the data dir (never in the database). */
+async function masterSecret(config: Config): Promise<string> {
+  if (config.secret) return config.secret;
+  if (config.databaseUrl) {
+    throw new Error("HUREN_SECRET is required with DATABASE_URL (generate one with `npm run huren -- secret`)");
+  }
+  const file = join(config.dataDir, "secret.key");
+  try {
+    return (await readFile(file, "utf8")).trim();
+  } catch {
+    const secret = generateSecret();
+    await writeFile(file, secret + "\n", { mode: 0o600, flag: "wx" });
+    return secret;
+  }
+}
+
+async function main() {
+  const config = parseConfig(process.env);
+  const logger = jsonLogger(config.log);
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const database = config.databaseUrl
+    ? await openPostgres({ url: config.databaseUrl, max: config.databasePoolMax })
+    : await openPglite({ dataDir: join(config.dataDir, "db") });
+  const deps = await assembleDeps({
+    gatewayId: config.gatewayId,
+    database,
+    secret: await masterSecret(config),
+    signingKey: config.signingKey,
+    http: createUndiciHttpClient(),
+    logger,
+    maxBodyBytes: config.maxBodyBytes,
+    readFile: (path) => readFile(resolve(path), "utf8"),
+  });
+
+  if (config.bootstrapPath) {
+    const report = await applyBootstrap(deps.db, deps.secrets, JSON.parse(await readFile(config.bootstrapPath, "utf8")));
+    logger.info({ event: "bootstrap", file: config.bootstrapPath, changed: report.changed, unchanged: report.unchanged });
+  }
+  const gatewayUrl = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${config.port}`;
+  const demo = config.demo
+    ? await startDemo({ db: deps.db, secrets: deps.secrets, keys: deps.keys, gatewayId: config.gatewayId, gatewayUrl, dataDir: config.dataDir, departmentPort: config.port + 1 })
+    : undefined;
+
+  const app = createApp(deps);
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+    const lines = [
+      `Huren gateway ${config.gatewayId} listening on http://${info.address}:${info.port} (${database.driver}${config.databaseUrl ? "" : `, data in ${config.dataDir}`})`,
+      `  API docs: ${gatewayUrl}/docs   OpenAPI: ${gatewayUrl}/openapi.json   receipts' keys: ${gatewayUrl}/.well-known/jwks.json`,
+    ];
+    if (demo) {
+      lines.push(
+        `  Demo: departments ready (cc-civil-affairs over HTTP at ${demo.department.url}, four fixture-backed).`,
+        `  Try a signed verification as window nanguan-window-01:`,
+        `    npm run --silent huren -- verify --key ${demo.windowKeyFile} --matter 220100-public-rental-housing --case NG-2026-000123 --subject resident-id:${DEMO_PEOPLE.zhangSan.id} --name ${DEMO_PEOPLE.zhangSan.name}`,
+      );
+    }
+    process.stderr.write(lines.join("\n") + "\n");
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ event: "shutdown", signal });
+    server.close();
+    await demo?.close();
+    await deps.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`huren: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,56 @@
+/**
+ * The Cloudflare Workers entry: the same app factory over postgres.js through Hyperdrive, with
+ * global fetch for departments. Workers run no migrations (apply them from Node with
+ * `npm run db:migrate` against the same database) and never load PGlite or undici.
+ *
+ * Workers may not share I/O objects between requests, so each request gets its own
+ * connection (Hyperdrive pools the real ones) and the deps built on it.
+ */
+import { createApp } from "../app.ts";
+import { parseConfig } from "../config.ts";
+import { connectPostgres } from "../db/postgres.ts";
+import { jsonLogger } from "../deps.ts";
+import { createFetchHttpClient } from "../http/fetch-client.ts";
+import { assembleDeps } from "./assemble.ts";
+
+export interface WorkerEnv {
+  HYPERDRIVE: { connectionString: string };
+  HUREN_GATEWAY_ID?: string;
+  HUREN_SECRET: string;
+  HUREN_SIGNING_KEY?: string;
+  HUREN_MAX_BODY_BYTES?: string;
+  HUREN_LOG?: string;
+}
+
+interface ExecutionContext {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+export default {
+  async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+    const config = parseConfig({
+      HUREN_GATEWAY_ID: env.HUREN_GATEWAY_ID,
+      HUREN_SECRET: env.HUREN_SECRET,
+      HUREN_SIGNING_KEY: env.HUREN_SIGNING_KEY,
+      HUREN_MAX_BODY_BYTES: env.HUREN_MAX_BODY_BYTES,
+      HUREN_LOG: env.HUREN_LOG,
+      HUREN_DEMO: "off",
+    });
+    if (!config.secret) return new Response("HUREN_SECRET is not set", { status: 500 });
+    const database = connectPostgres({ url: env.HYPERDRIVE.connectionString, max: 5 });
+    const deps = await assembleDeps({
+      gatewayId: config.gatewayId,
+      database,
+      secret: config.secret,
+      signingKey: config.signingKey,
+      http: createFetchHttpClient(),
+      logger: jsonLogger(config.log, (line) => console.log(line)),
+      maxBodyBytes: config.maxBodyBytes,
+    });
+    try {
+      return await createApp(deps).fetch(request);
+    } finally {
+      ctx.waitUntil(deps.close());
+    }
+  },
+};

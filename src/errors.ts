@@ -1,0 +1,79 @@
+/**
+ * Domain errors: a stable `code` (the problem type's last segment), an HTTP status, a human
+ * message and optional structured fields. Routes never build problems by hand; one onError
+ * maps these (see src/http/problem.ts).
+ */
+export type ProblemCode =
+  // §2 authentication
+  | "missing-token"
+  | "malformed-token"
+  | "unsupported-alg"
+  | "wrong-token-type"
+  | "unknown-issuer"
+  | "member-disabled"
+  | "unknown-key"
+  | "bad-signature"
+  | "wrong-audience"
+  | "expired"
+  | "not-yet-valid"
+  | "lifetime-too-long"
+  | "bad-jti"
+  | "method-mismatch"
+  | "url-mismatch"
+  | "body-mismatch"
+  | "uid-required"
+  | "replayed"
+  | "forbidden-for-kind"
+  | "forbidden"
+  // request shape
+  | "malformed-json"
+  | "unsupported-media-type"
+  | "body-too-large"
+  | "validation-failed"
+  | "not-found"
+  | "method-not-allowed"
+  // domain
+  | "unknown-matter"
+  | "unknown-evidence-type"
+  | "builtin-type"
+  | "conflict"
+  | "invalid-adapter-config"
+  // server side
+  | "ledger-unavailable"
+  | "internal";
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class HurenError extends Error {
+  readonly code: ProblemCode;
+  readonly status: number;
+  readonly title: string;
+  readonly errors: FieldError[] | undefined;
+
+  constructor(
+    code: ProblemCode,
+    status: number,
+    title: string,
+    detail: string,
+    options?: { errors?: FieldError[]; cause?: unknown },
+  ) {
+    super(detail, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "HurenError";
+    this.code = code;
+    this.status = status;
+    this.title = title;
+    this.errors = options?.errors;
+  }
+}
+
+/** 401 with the failed check's code. */
+export const authError = (code: ProblemCode, detail: string) =>
+  new HurenError(code, 401, "Request authentication failed", detail);
+
+export const notFound = (what: string) => new HurenError("not-found", 404, "Not found", `${what} does not exist`);
+
+export const validationFailed = (errors: FieldError[], detail = "The request body is not valid") =>
+  new HurenError("validation-failed", 400, "Validation failed", detail, { errors });

@@ -1,0 +1,107 @@
+/**
+ * The gateway's own JWS key: signs receipts and outbound department requests, published at
+ * /.well-known/jwks.json. Generated on first start and stored sealed in the database, so every
+ * gateway process sharing the database signs with the same key; or supplied by the operator.
+ */
+import { and, eq, isNull } from "drizzle-orm";
+import { CompactSign, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
+import { gatewayKeys } from "../db/schema.ts";
+import type { Db } from "../db/types.ts";
+import type { Secrets } from "../crypto/secrets.ts";
+import { utf8 } from "../crypto/encoding.ts";
+
+export interface JwsSigner {
+  readonly kid: string;
+  readonly alg: "EdDSA" | "ES256";
+  /** Signs a JSON payload as a compact JWS with the given `typ`. */
+  signJson(typ: string, payload: Record<string, unknown>): Promise<string>;
+}
+
+export interface GatewayKeys {
+  signer: JwsSigner;
+  /** Every key that ever signed (retired ones too: old receipts must stay verifiable). */
+  jwks(): Promise<{ keys: JWK[] }>;
+}
+
+const PURPOSE = "jws";
+
+function publicPart(jwk: JWK): JWK {
+  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = jwk;
+  return pub;
+}
+
+async function makeSigner(privateJwk: JWK): Promise<JwsSigner> {
+  const alg = privateJwk.kty === "OKP" ? "EdDSA" : "ES256";
+  if (alg === "ES256" && privateJwk.crv !== "P-256") throw new Error("signing key must be Ed25519 or P-256");
+  const kid = privateJwk.kid ?? (await calculateJwkThumbprint(publicPart(privateJwk)));
+  const key = await importJWK(privateJwk, alg);
+  return {
+    kid,
+    alg,
+    signJson: (typ, payload) =>
+      new CompactSign(utf8(JSON.stringify(payload))).setProtectedHeader({ alg, kid, typ }).sign(key),
+  };
+}
+
+/**
+ * Loads the active key, creating it if this is the first start. Safe when several processes
+ * start at once: a unique index admits one active key per purpose, losers re-read it.
+ * @example
+ * const keys = await loadGatewayKeys({ db, secrets, configuredKey: process.env.HUREN_SIGNING_KEY });
+ * const jws = await keys.signer.signJson("huren-receipt+jwt", { iss: "huren.localhost" });
+ */
+export async function loadGatewayKeys(deps: {
+  db: Db;
+  secrets: Secrets;
+  configuredKey?: string | undefined;
+}): Promise<GatewayKeys> {
+  const { db, secrets } = deps;
+  const storedPublic = async () =>
+    (await db.select({ jwk: gatewayKeys.publicJwk }).from(gatewayKeys).where(eq(gatewayKeys.purpose, PURPOSE))).map(
+      (r) => r.jwk as JWK,
+    );
+
+  if (deps.configuredKey) {
+    let jwk: JWK;
+    try {
+      jwk = JSON.parse(deps.configuredKey) as JWK;
+    } catch {
+      throw new Error("HUREN_SIGNING_KEY is not a JSON private JWK");
+    }
+    if (!jwk.d) throw new Error("HUREN_SIGNING_KEY must be a private JWK (with d)");
+    const signer = await makeSigner(jwk);
+    const pub = { ...publicPart(jwk), kid: signer.kid, alg: signer.alg, use: "sig" };
+    return {
+      signer,
+      jwks: async () => ({ keys: [pub, ...(await storedPublic()).filter((k) => k.kid !== signer.kid)] }),
+    };
+  }
+
+  const active = () =>
+    db
+      .select()
+      .from(gatewayKeys)
+      .where(and(eq(gatewayKeys.purpose, PURPOSE), isNull(gatewayKeys.retiredAt)))
+      .limit(1);
+
+  let [row] = await active();
+  if (!row) {
+    const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+    const jwk = await exportJWK(privateKey);
+    const kid = await calculateJwkThumbprint(publicPart(jwk));
+    await db
+      .insert(gatewayKeys)
+      .values({
+        kid,
+        purpose: PURPOSE,
+        alg: "EdDSA",
+        publicJwk: { ...publicPart(jwk), kid, alg: "EdDSA", use: "sig" },
+        sealedPrivateKey: await secrets.seal(JSON.stringify({ ...jwk, kid })),
+      })
+      .onConflictDoNothing();
+    [row] = await active();
+    if (!row) throw new Error("could not create the gateway signing key");
+  }
+  const signer = await makeSigner(JSON.parse(await secrets.unseal(row.sealedPrivateKey)) as JWK);
+  return { signer, jwks: async () => ({ keys: await storedPublic() }) };
+}

@@ -1,0 +1,91 @@
+/**
+ * Members: windows, departments, auditors, consent collectors and admins, each with the
+ * public keys it signs requests with. Keys rotate by PUTting a JWKS with the new key added,
+ * then again with the old one removed.
+ */
+import { asc, eq } from "drizzle-orm";
+import { z } from "zod";
+import { members } from "../db/schema.ts";
+import type { Queryable } from "../db/types.ts";
+
+export const MEMBER_KINDS = ["window", "department", "auditor", "consent-collector", "admin"] as const;
+export type MemberKind = (typeof MEMBER_KINDS)[number];
+
+export const memberIdSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, "must match ^[a-z0-9][a-z0-9._-]{1,63}$");
+export const regionSchema = z.string().regex(/^\d{6}$/, "must be a 6-digit administrative division code (GB/T 2260)");
+
+const b64u = z.string().regex(/^[A-Za-z0-9_-]+$/, "must be base64url");
+const publicJwkSchema = z.union([
+  z.object({ kty: z.literal("OKP"), crv: z.literal("Ed25519"), x: b64u, kid: z.string().min(1).max(128), alg: z.literal("EdDSA").optional(), use: z.literal("sig").optional() }).strict(),
+  z.object({ kty: z.literal("EC"), crv: z.literal("P-256"), x: b64u, y: b64u, kid: z.string().min(1).max(128), alg: z.literal("ES256").optional(), use: z.literal("sig").optional() }).strict(),
+]);
+
+export const jwksSchema = z
+  .object({ keys: z.array(publicJwkSchema).max(10) })
+  .refine((j) => new Set(j.keys.map((k) => k.kid)).size === j.keys.length, { message: "kid values must be unique", path: ["keys"] });
+
+export const memberBodySchema = z
+  .object({
+    kind: z.enum(MEMBER_KINDS),
+    name: z.string().min(1).max(128),
+    region: regionSchema.optional(),
+    jwks: jwksSchema,
+    enabled: z.boolean().default(true),
+  })
+  .strict()
+  .refine((m) => m.region !== undefined || (m.kind !== "window" && m.kind !== "department"), {
+    message: "windows and departments must have a region",
+    path: ["region"],
+  });
+
+export type MemberBody = z.infer<typeof memberBodySchema>;
+export type PublicJwk = z.infer<typeof publicJwkSchema>;
+
+export interface Member {
+  id: string;
+  kind: MemberKind;
+  name: string;
+  region: string | null;
+  jwks: { keys: PublicJwk[] };
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+function toMember(row: typeof members.$inferSelect): Member {
+  return {
+    id: row.id,
+    kind: row.kind as MemberKind,
+    name: row.name,
+    region: row.region,
+    jwks: row.jwks as { keys: PublicJwk[] },
+    enabled: row.enabled,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/**
+ * Creates or replaces a member. Returns whether it was created.
+ * @example
+ * await putMember(db, "nanguan-window-01", { kind: "window", name: "南关区政务服务中心 01", region: "220102", jwks, enabled: true });
+ */
+export async function putMember(db: Queryable, id: string, body: MemberBody): Promise<{ member: Member; created: boolean }> {
+  const values = { kind: body.kind, name: body.name, region: body.region ?? null, jwks: body.jwks, enabled: body.enabled };
+  const existing = await db.select({ id: members.id }).from(members).where(eq(members.id, id));
+  const [row] = await db
+    .insert(members)
+    .values({ id, ...values })
+    .onConflictDoUpdate({ target: members.id, set: { ...values, updatedAt: new Date() } })
+    .returning();
+  return { member: toMember(row!), created: existing.length === 0 };
+}
+
+export async function getMember(db: Queryable, id: string): Promise<Member | undefined> {
+  const [row] = await db.select().from(members).where(eq(members.id, id));
+  return row ? toMember(row) : undefined;
+}
+
+export async function listMembers(db: Queryable): Promise<Member[]> {
+  return (await db.select().from(members).orderBy(asc(members.id))).map(toMember);
+}

@@ -1,0 +1,54 @@
+/**
+ * What every route file shares: the auth middleware for a set of member kinds, and the common
+ * OpenAPI response entries (problems), so each route states only what is its own.
+ */
+import { z } from "zod";
+import type { MiddlewareHandler } from "hono";
+import type { AppDeps } from "../deps.ts";
+import { jsonBody, requireMember, type AppEnv } from "../http/middleware.ts";
+import { getMember, type MemberKind } from "../members/members.ts";
+import { createNonceStore } from "../auth/nonces.ts";
+
+export const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  requestId: z.string().optional(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: problemSchema } } });
+
+/** The problems any signed route can answer. */
+export const signedProblems = {
+  400: problem("Malformed JSON or a body that fails validation (`errors[]`)"),
+  401: problem("The signed request failed a §2 check; `type` names it"),
+  403: problem("forbidden-for-kind: a valid token of a member kind that may not do this"),
+  413: problem("Body too large"),
+  415: problem("Body is not application/json"),
+} as const;
+
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export interface RouteKit {
+  deps: AppDeps;
+  /** Middleware for a signed route that `kinds` may call; `withBody` adds the JSON checks. */
+  signed(kinds: readonly MemberKind[], withBody?: boolean): MiddlewareHandler<AppEnv>[];
+}
+
+export function createRouteKit(deps: AppDeps): RouteKit {
+  const options = {
+    gatewayId: deps.gatewayId,
+    now: deps.now,
+    findMember: (id: string) => getMember(deps.db, id),
+    rememberJti: createNonceStore(deps.db, deps.now),
+  };
+  return {
+    deps,
+    signed: (kinds, withBody = false) => (withBody ? [requireMember(options, kinds), jsonBody()] : [requireMember(options, kinds)]),
+  };
+}

@@ -1,0 +1,51 @@
+/** Public routes (§8): the gateway's JWKS, health, readiness and the API docs page. */
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
+import { z } from "zod";
+import type { AppEnv } from "../http/middleware.ts";
+import { HurenError } from "../errors.ts";
+import { DOCS_PAGE } from "./docs-page.ts";
+import { jsonContent, type RouteKit } from "./kit.ts";
+
+export function registerPublicRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
+  const { deps } = kit;
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/.well-known/jwks.json",
+      tags: ["public"],
+      summary: "The gateway's public keys: verify receipts offline with these",
+      responses: { 200: jsonContent(z.object({ keys: z.array(z.record(z.string(), z.unknown())) }), "JWKS") },
+    }),
+    async (c) => {
+      c.header("cache-control", "public, max-age=300");
+      return c.json(await deps.keys.jwks(), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: "get", path: "/healthz", tags: ["public"], summary: "Liveness: the process answers", responses: { 200: jsonContent(z.object({ status: z.literal("ok") }), "Alive") } }),
+    (c) => c.json({ status: "ok" as const }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/readyz",
+      tags: ["public"],
+      summary: "Readiness: the database answers",
+      responses: { 200: jsonContent(z.object({ status: z.literal("ready"), database: z.string() }), "Ready"), 503: { description: "Not ready" } },
+    }),
+    async (c) => {
+      try {
+        await deps.db.execute(sql`select 1`);
+      } catch (err) {
+        throw new HurenError("ledger-unavailable", 503, "Not ready", "the database does not answer", { cause: err });
+      }
+      return c.json({ status: "ready" as const, database: deps.driver }, 200);
+    },
+  );
+
+  app.get("/docs", (c) => c.html(DOCS_PAGE));
+}
