@@ -91,7 +91,7 @@ export const INSURANCE_TYPES = ["pension", "medical", "unemployment", "work-inju
 /** 社会保险参保缴费记录 (social insurance contributions). */
 export const socialInsuranceClaims = z
   .object({
-    insuranceTypes: z.array(z.enum(INSURANCE_TYPES)).max(INSURANCE_TYPES.length).describe("参保险种：养老、医疗、失业、工伤、生育"),
+    insuranceTypes: z.array(z.enum(INSURANCE_TYPES)).describe("参保险种：养老、医疗、失业、工伤、生育"),
     insuredStatus: z.enum(["active", "suspended", "terminated"]).describe("参保状态：正常参保、暂停缴费、终止参保"),
     contributionMonths: z.int().min(0).max(1200).describe("累计缴费月数"),
     lastContributionMonth: isoMonth().describe("最近缴费年月"),

@@ -85,9 +85,29 @@ export const adapters = pgTable("adapters", {
   sealedSecrets: text("sealed_secrets"),
   enabled: boolean("enabled").notNull().default(true),
   version: integer("version").notNull().default(1),
+  /** Result of the last conformance check (`POST /v1/adapters/{id}/check`). */
+  lastCheck: jsonb("last_check").$type<Record<string, unknown>>(),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
+
+/** Every version an adapter ever had, so a ledger entry's `adapterVersion` can be looked up. */
+export const adapterVersions = pgTable(
+  "adapter_versions",
+  {
+    id: text("id").notNull(),
+    version: integer("version").notNull(),
+    department: text("department").notNull(),
+    kind: text("kind").notNull(),
+    evidenceTypes: jsonb("evidence_types").notNull().$type<string[]>(),
+    config: jsonb("config").notNull().$type<Record<string, unknown>>(),
+    sealedSecrets: text("sealed_secrets"),
+    enabled: boolean("enabled").notNull(),
+    changedBy: text("changed_by"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.id, t.version] })],
+);
 
 /** Current policy documents; every stored version is kept in `policy_versions`. */
 export const policies = pgTable("policies", {
@@ -148,6 +168,82 @@ export const ledgerEntries = pgTable(
   ],
 );
 
+/**
+ * Stored Merkle tree hashes: (level, index) is the complete subtree of 2^level leaves starting
+ * at leaf index·2^level. Written in the same transaction as the entries they cover, so any
+ * inclusion or consistency proof needs O(log n) reads.
+ */
+export const ledgerNodes = pgTable(
+  "ledger_nodes",
+  {
+    level: integer("level").notNull(),
+    idx: bigint("idx", { mode: "number" }).notNull(),
+    hash: text("hash").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.level, t.idx] })],
+);
+
+/** Signed checkpoints (C2SP tlog-checkpoint as a signed note), one per published tree size. */
+export const ledgerCheckpoints = pgTable("ledger_checkpoints", {
+  size: bigint("size", { mode: "number" }).primaryKey(),
+  rootHash: text("root_hash").notNull(),
+  note: text("note").notNull(),
+  createdAt: createdAt(),
+});
+
+/**
+ * Registered consents (§6). The subject is a keyed reference; the token itself (which names the
+ * person) is kept only sealed, and its hash proves which token was presented.
+ */
+export const consents = pgTable(
+  "consents",
+  {
+    id: text("id").primaryKey(),
+    issuer: text("issuer").notNull(),
+    subjectRef: text("subject_ref").notNull(),
+    grantee: text("grantee").notNull(),
+    matters: jsonb("matters").notNull().$type<string[]>(),
+    evidenceTypes: jsonb("evidence_types").notNull().$type<string[]>(),
+    notBefore: timestamp("not_before", { withTimezone: true }).notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    maxUses: integer("max_uses"),
+    uses: integer("uses").notNull().default(0),
+    method: text("method").notNull(),
+    proof: text("proof").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    sealedToken: text("sealed_token"),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    revokedBy: text("revoked_by"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("consents_subject").on(t.subjectRef), index("consents_issuer").on(t.issuer)],
+);
+
+export const consentUses = pgTable(
+  "consent_uses",
+  {
+    consentId: text("consent_id").notNull(),
+    verificationId: text("verification_id").notNull(),
+    requester: text("requester").notNull(),
+    evidenceTypes: jsonb("evidence_types").notNull().$type<string[]>(),
+    ledgerIndex: bigint("ledger_index", { mode: "number" }),
+    usedAt: timestamp("used_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.consentId, t.verificationId] })],
+);
+
+/** Fixed-window counters for per-operator and per-window quotas. */
+export const quotaCounters = pgTable(
+  "quota_counters",
+  {
+    scope: text("scope").notNull(),
+    key: text("key").notNull(),
+    windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
+    count: integer("count").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key, t.windowStart] })],
+);
+
 export const schema = {
   members,
   gatewayKeys,
@@ -159,4 +255,10 @@ export const schema = {
   policyVersions,
   ledgerHead,
   ledgerEntries,
+  ledgerNodes,
+  ledgerCheckpoints,
+  adapterVersions,
+  consents,
+  consentUses,
+  quotaCounters,
 };
