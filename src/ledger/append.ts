@@ -1,19 +1,25 @@
 /**
- * Appending to the access ledger. The ledger knows nothing of verifications: it is handed an
- * entry (a JSON object) plus the search columns, and returns its index and leaf hash.
+ * Appending to the access ledger. The ledger knows nothing of verifications: it is handed
+ * entries (JSON objects) plus their search columns, gives each the next index, and returns the
+ * index and leaf hash.
  *
- * Indexes are consecutive from 0 and follow commit order, even with several processes on
- * one database: the single `ledger_head` row is locked by `update … returning` until the
- * transaction commits, so a later index can never commit before an earlier one.
+ * Indexes are consecutive from 0 and follow commit order, even with several processes on one
+ * database: the single `ledger_head` row is locked by `update … returning` until the
+ * transaction commits, so a later index can never commit before an earlier one. The tree's
+ * new stored hashes are written in the same transaction, so entries and tree never disagree.
  */
 import canonicalize from "canonicalize";
 import { eq, sql } from "drizzle-orm";
-import { ledgerEntries, ledgerHead } from "../db/schema.ts";
+import { ledgerEntries, ledgerHead, ledgerNodes } from "../db/schema.ts";
 import type { Tx } from "../db/types.ts";
 import { utf8 } from "../crypto/encoding.ts";
-import { leafHash } from "./merkle.ts";
+import { appendLeaves, leafHash } from "./merkle.ts";
+import { nodeReader, toBase64 } from "./store.ts";
+
+export { toBase64 };
 
 export interface LedgerEntryInput {
+  /** The entry; the ledger adds `index` (so a reordered or missing entry is named by itself). */
   entry: Record<string, unknown>;
   verificationId: string;
   subjectRef: string;
@@ -39,36 +45,57 @@ export function canonicalEntry(entry: Record<string, unknown>): string {
   return text;
 }
 
-export const toBase64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString("base64");
+// Rows per INSERT statement: keeps bind parameters far below PostgreSQL's 65535 limit.
+const CHUNK = 500;
 
 /**
- * Appends one entry inside the caller's transaction; durable when that transaction commits.
+ * Appends a batch of entries inside the caller's transaction; durable when it commits.
  * @example
- * await db.transaction(async (tx) => appendEntry(tx, { entry, verificationId, ... }));
+ * const [appended] = await db.transaction((tx) => appendEntries(tx, [input]));
  */
-export async function appendEntry(tx: Tx, input: LedgerEntryInput): Promise<AppendedEntry> {
-  const entryJson = canonicalEntry(input.entry);
-  const hash = toBase64(leafHash(utf8(entryJson)));
+export async function appendEntries(tx: Tx, inputs: LedgerEntryInput[]): Promise<AppendedEntry[]> {
+  if (inputs.length === 0) return [];
   const [head] = await tx
     .update(ledgerHead)
-    .set({ size: sql`${ledgerHead.size} + 1` })
+    .set({ size: sql`${ledgerHead.size} + ${inputs.length}` })
     .where(eq(ledgerHead.id, 1))
     .returning({ size: ledgerHead.size });
   if (!head) throw new Error("ledger_head row is missing (migrations not applied?)");
-  const index = head.size - 1;
-  await tx.insert(ledgerEntries).values({
-    idx: index,
-    verificationId: input.verificationId,
-    entryJson,
-    leafHash: hash,
-    subjectRef: input.subjectRef,
-    requester: input.requester,
-    uid: input.uid ?? null,
-    matter: input.matter ?? null,
-    caseRef: input.caseRef ?? null,
-    decision: input.decision,
-    evidenceTypes: input.evidenceTypes,
-    recordedAt: input.recordedAt,
+  const first = head.size - inputs.length;
+
+  const rows = inputs.map((input, i) => {
+    const index = first + i;
+    const entryJson = canonicalEntry({ ...input.entry, index });
+    return { input, index, entryJson, leaf: leafHash(utf8(entryJson)) };
   });
-  return { index, leafHash: hash };
+  const nodes = await appendLeaves(first, rows.map((r) => r.leaf), nodeReader(tx));
+
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    await tx.insert(ledgerEntries).values(
+      rows.slice(i, i + CHUNK).map(({ input, index, entryJson, leaf }) => ({
+        idx: index,
+        verificationId: input.verificationId,
+        entryJson,
+        leafHash: toBase64(leaf),
+        subjectRef: input.subjectRef,
+        requester: input.requester,
+        uid: input.uid ?? null,
+        matter: input.matter ?? null,
+        caseRef: input.caseRef ?? null,
+        decision: input.decision,
+        evidenceTypes: input.evidenceTypes,
+        recordedAt: input.recordedAt,
+      })),
+    );
+  }
+  for (let i = 0; i < nodes.length; i += CHUNK) {
+    await tx.insert(ledgerNodes).values(nodes.slice(i, i + CHUNK).map((n) => ({ level: n.level, idx: n.index, hash: toBase64(n.hash) })));
+  }
+  return rows.map((r) => ({ index: r.index, leafHash: toBase64(r.leaf) }));
+}
+
+/** One entry; see appendEntries. */
+export async function appendEntry(tx: Tx, input: LedgerEntryInput): Promise<AppendedEntry> {
+  const [appended] = await appendEntries(tx, [input]);
+  return appended!;
 }

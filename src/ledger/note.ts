@@ -7,26 +7,13 @@
  * Workers; key hashes use node:crypto's synchronous SHA-256 so key parsing stays synchronous.
  */
 import { createHash, type webcrypto } from "node:crypto";
+import { fail, fromBase64, isValidText, toBase64 } from "./note-codec.ts";
+
+export { NoteError, type NoteErrorCode } from "./note-codec.ts";
+export { formatCheckpoint, parseCheckpoint, type Checkpoint } from "./checkpoint.ts";
 
 // Types only: the runtime object is the global `crypto` (Node 20 and Workers alike).
 type CryptoKey = webcrypto.CryptoKey;
-
-/** Distinct failure kinds, so callers can map them to problems without parsing messages. */
-export type NoteErrorCode =
-  | "malformed-key" // key text unparseable, wrong algorithm, or key hash does not match
-  | "malformed-note" // note text or signature block not in signed-note form
-  | "unknown-key" // no signature on the note is from any of the given verifier keys
-  | "bad-signature" // a signature from a known key does not verify
-  | "malformed-checkpoint"; // note text is not a tlog checkpoint
-
-export class NoteError extends Error {
-  readonly code: NoteErrorCode;
-  constructor(code: NoteErrorCode, message: string) {
-    super(message);
-    this.name = "NoteError";
-    this.code = code;
-  }
-}
 
 /** A parsed verifier (public) key. */
 export interface VerifierKey {
@@ -66,35 +53,9 @@ const PKCS8_ED25519 = Uint8Array.from([
   0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
 ]);
 
-const fail = (code: NoteErrorCode, message: string): never => {
-  throw new NoteError(code, message);
-};
-
 /** Go's isValidName: non-empty, no "+", no Unicode white space (which would break the lines). */
 const isValidName = (name: string): boolean =>
   name !== "" && !/[+\p{White_Space}]/u.test(name) && !/\p{Cs}/u.test(name);
-
-/** Note text must be UTF-8 without control characters other than newline (C2SP signed-note). */
-const isValidText = (text: string): boolean => !/[\u0000-\u0009\u000b-\u001f]|\p{Cs}/u.test(text);
-
-function toBase64(bytes: Uint8Array): string {
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin);
-}
-
-/** Strict standard base64: padded, and canonical (so one value has exactly one spelling). */
-function fromBase64(text: string): Uint8Array | undefined {
-  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return undefined;
-  let bin: string;
-  try {
-    bin = atob(text);
-  } catch {
-    return undefined;
-  }
-  const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
-  return toBase64(bytes) === text ? bytes : undefined;
-}
 
 const hex8 = (n: number): string => n.toString(16).padStart(8, "0");
 
@@ -276,56 +237,4 @@ export async function openNote(
 async function verifyEd25519(publicKey: Uint8Array, sig: Uint8Array, message: Uint8Array): Promise<boolean> {
   const key = await crypto.subtle.importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]);
   return crypto.subtle.verify({ name: "Ed25519" }, key, sig, message);
-}
-
-/** A tlog checkpoint: the signed statement "the log `origin` has `size` entries with this root". */
-export interface Checkpoint {
-  origin: string;
-  size: number;
-  rootHash: Uint8Array;
-  /** Optional extra lines after the root hash; each non-empty. */
-  extensions?: string[];
-}
-
-/**
- * The checkpoint note text: origin, decimal size, base64 root hash, extension lines, each
- * newline-terminated. Throws RangeError for values that cannot be represented.
- * @example
- * formatCheckpoint({ origin: "huren.example.gov/ledger", size: 8, rootHash }); // "huren…\n8\nXcna…=\n"
- */
-export function formatCheckpoint(cp: Checkpoint): string {
-  const extensions = cp.extensions ?? [];
-  if (cp.origin === "" || !isValidText(cp.origin) || cp.origin.includes("\n")) {
-    throw new RangeError("checkpoint origin must be a non-empty single line");
-  }
-  if (!Number.isSafeInteger(cp.size) || cp.size < 0) throw new RangeError("checkpoint size must be a non-negative safe integer");
-  if (!(cp.rootHash instanceof Uint8Array) || cp.rootHash.length !== 32) throw new RangeError("checkpoint root hash must be 32 bytes");
-  for (const line of extensions) {
-    // An empty line would end the note text early; a newline would forge extra lines.
-    if (line === "" || line.includes("\n") || !isValidText(line)) {
-      throw new RangeError("checkpoint extension lines must be non-empty single lines");
-    }
-  }
-  return [cp.origin, String(cp.size), toBase64(cp.rootHash), ...extensions].map((l) => `${l}\n`).join("");
-}
-
-/**
- * Parses checkpoint note text (e.g. `openNote(…).text`). Throws NoteError `malformed-checkpoint`.
- * Sizes above 2^53 − 1 are rejected rather than silently rounded.
- * @example
- * const { origin, size, rootHash } = parseCheckpoint(opened.text);
- */
-export function parseCheckpoint(text: string): Checkpoint & { extensions: string[] } {
-  const bad = (why: string): never => fail("malformed-checkpoint", `checkpoint ${why}`);
-  if (!text.endsWith("\n")) bad("text must end with a newline");
-  const [origin, sizeText, rootText, ...extensions] = text.slice(0, -1).split("\n");
-  if (origin === undefined || sizeText === undefined || rootText === undefined) bad("needs origin, size and root hash lines");
-  if (origin === "") bad("origin is empty");
-  if (!/^(0|[1-9][0-9]*)$/.test(sizeText!)) bad("size is not a decimal number without leading zeros");
-  const size = Number(sizeText);
-  if (!Number.isSafeInteger(size)) bad("size is larger than 2^53 - 1");
-  const rootHash = fromBase64(rootText!);
-  if (rootHash === undefined || rootHash.length !== 32) bad("root hash is not base64 of 32 bytes");
-  if (extensions.some((l) => l === "")) bad("has an empty extension line");
-  return { origin: origin!, size, rootHash: rootHash!, extensions };
 }

@@ -58,7 +58,7 @@ function consistencyRanges(m: number, n: number): Range[] {
   let b = true; // true while D[lo:hi]'s old part is the whole old tree (its root is known)
   while (m !== hi) {
     const k = splitPoint(hi - lo);
-    if (m < lo + k) {
+    if (m <= lo + k) {
       // SUBPROOF(m, D[lo:lo+k], b) : MTH(D[lo+k:hi])
       topDown.push([lo + k, hi]);
       hi = lo + k;
