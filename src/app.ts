@@ -13,6 +13,8 @@ import { registerCatalogRoutes } from "./routes/catalog.ts";
 import { registerAdapterRoutes } from "./routes/adapters.ts";
 import { registerPolicyRoutes } from "./routes/policies.ts";
 import { registerVerificationRoutes } from "./routes/verifications.ts";
+import { registerLedgerRoutes } from "./routes/ledger.ts";
+import { registerAuditRoutes } from "./routes/audit.ts";
 
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({
@@ -50,6 +52,8 @@ export function createApp(deps: AppDeps) {
   registerAdapterRoutes(app, kit);
   registerPolicyRoutes(app, kit);
   registerVerificationRoutes(app, kit);
+  registerLedgerRoutes(app, kit);
+  registerAuditRoutes(app, kit);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "signedRequest", {
     type: "http",

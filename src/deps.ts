@@ -3,6 +3,8 @@ import type { Db } from "./db/types.ts";
 import type { Secrets } from "./crypto/secrets.ts";
 import type { GatewayKeys } from "./keys/gateway-keys.ts";
 import type { SourceResolver } from "./sources/resolve.ts";
+import type { LedgerSigner } from "./ledger/checkpoints.ts";
+import type { LedgerWriter } from "./ledger/writer.ts";
 
 export interface Logger {
   info(event: Record<string, unknown>): void;
@@ -17,6 +19,8 @@ export interface AppDeps {
   secrets: Secrets;
   keys: GatewayKeys;
   resolver: SourceResolver;
+  /** The ledger's note key (checkpoints) and its group-commit writer. */
+  ledger: { signer: LedgerSigner; writer: LedgerWriter };
   now: () => Date;
   newId: () => string;
   logger: Logger;

@@ -37,6 +37,7 @@ export type ProblemCode =
   | "unknown-evidence-type"
   | "builtin-type"
   | "conflict"
+  | "bad-range"
   | "invalid-adapter-config"
   // server side
   | "ledger-unavailable"

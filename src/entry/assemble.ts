@@ -11,6 +11,8 @@ import { loadGatewayKeys } from "../keys/gateway-keys.ts";
 import { outboundSigner } from "../keys/outbound.ts";
 import { getMember } from "../members/members.ts";
 import { SourceResolver } from "../sources/resolve.ts";
+import { loadLedgerSigner } from "../ledger/checkpoints.ts";
+import { LedgerWriter } from "../ledger/writer.ts";
 
 export interface AssembleOptions {
   gatewayId: string;
@@ -32,6 +34,7 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
   const secrets = await createSecrets(options.secret);
   const keys = await loadGatewayKeys({ db, secrets, configuredKey: options.signingKey });
   const signer = outboundSigner(keys.signer, gatewayId, now, () => `gw_${ulid()}`);
+  const ledger = { signer: await loadLedgerSigner(db, secrets, gatewayId), writer: new LedgerWriter(db) };
   const resolver = new SourceResolver({
     db,
     secrets,
@@ -51,11 +54,13 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
     secrets,
     keys,
     resolver,
+    ledger,
     now,
     newId: ulid,
     logger: options.logger,
     ...(options.lookupDeadlineMs ? { lookupDeadlineMs: options.lookupDeadlineMs } : {}),
     async close() {
+      await ledger.writer.idle();
       await resolver.close();
       await options.http.close?.();
       await database.close();

@@ -16,6 +16,7 @@ import { createUndiciHttpClient } from "../http/undici-client.ts";
 import { applyBootstrap } from "../bootstrap.ts";
 import { startDemo } from "../demo/setup.ts";
 import { DEMO_PEOPLE } from "../demo/data.ts";
+import { publishCheckpoint, startCheckpointer } from "../ledger/checkpoints.ts";
 
 /** HUREN_SECRET, or for the embedded database a secret kept in the data dir (never in the database). */
 async function masterSecret(config: Config): Promise<string> {
@@ -60,6 +61,10 @@ async function main() {
     ? await startDemo({ db: deps.db, secrets: deps.secrets, keys: deps.keys, gatewayId: config.gatewayId, gatewayUrl, dataDir: config.dataDir, departmentPort: config.port + 1 })
     : undefined;
 
+  // A signed checkpoint at least every 2 s while entries arrive (no new row when nothing changed).
+  const stopCheckpoints = startCheckpointer(() => publishCheckpoint(deps.db, deps.ledger.signer), 2000, (err) =>
+    logger.error({ event: "checkpoint-failed", error: err instanceof Error ? err.message : String(err) }),
+  );
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const lines = [
@@ -82,6 +87,7 @@ async function main() {
     stopping = true;
     logger.info({ event: "shutdown", signal });
     server.close();
+    stopCheckpoints();
     await demo?.close();
     await deps.close();
     process.exit(0);
