@@ -67,6 +67,10 @@ export interface Harness {
   app: HurenApp;
   deps: AppDeps;
   database: Database;
+  /** The fresh PostgreSQL database's URL (undefined on PGlite), e.g. for a second gateway process. */
+  databaseUrl: string | undefined;
+  /** The secret this harness's gateway uses (a second process on the same database needs it). */
+  secret: string;
   admin: Actor;
   logs: string[];
   addMember(id: string, kind: MemberKind, region?: string): Promise<Actor>;
@@ -75,9 +79,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-async function freshDatabase(): Promise<{ database: Database; drop(): Promise<void> }> {
+async function freshDatabase(): Promise<{ database: Database; url: string | undefined; drop(): Promise<void> }> {
   const url = process.env.DATABASE_URL;
-  if (!url) return { database: await openPglite({}), drop: async () => {} };
+  if (!url) return { database: await openPglite({}), url: undefined, drop: async () => {} };
   const name = `huren_t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database "${name}"`);
@@ -86,6 +90,7 @@ async function freshDatabase(): Promise<{ database: Database; drop(): Promise<vo
   const database = await openPostgres({ url: dbUrl.toString(), max: 5 });
   return {
     database,
+    url: dbUrl.toString(),
     drop: async () => {
       await admin.unsafe(`drop database if exists "${name}" with (force)`);
       await admin.end({ timeout: 5 });
@@ -94,12 +99,13 @@ async function freshDatabase(): Promise<{ database: Database; drop(): Promise<vo
 }
 
 export async function createHarness(options: { now?: () => Date; lookupDeadlineMs?: number; maxBodyBytes?: number } = {}): Promise<Harness> {
-  const { database, drop } = await freshDatabase();
+  const { database, url, drop } = await freshDatabase();
   const logs: string[] = [];
+  const secret = generateSecret();
   const deps = await assembleDeps({
     gatewayId: GATEWAY_ID,
     database,
-    secret: generateSecret(),
+    secret,
     http: createUndiciHttpClient(),
     logger: { info: (e) => logs.push(JSON.stringify(e)), error: (e) => logs.push(JSON.stringify(e)) },
     ...(options.now ? { now: options.now } : {}),
@@ -119,6 +125,8 @@ export async function createHarness(options: { now?: () => Date; lookupDeadlineM
     app,
     deps,
     database,
+    databaseUrl: url,
+    secret,
     admin,
     logs,
     addMember,
