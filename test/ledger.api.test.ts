@@ -88,6 +88,16 @@ describe("one consistent tree from concurrent writers", () => {
     expect(verifyConsistency(before.size, after.size, hashes.map(b64), before.rootHash, after.rootHash)).toBe(true);
   });
 
+  it("a request token replayed at the other gateway instance is refused there", async () => {
+    const body = JSON.stringify(verification(2000));
+    const token = await signRequest(w.window, "POST", "/v1/verifications", body);
+    const send = (app: typeof h.app) => app.request("/v1/verifications", { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body });
+    expect((await send(h.app)).status).toBe(200);
+    const replay = await send(second.app);
+    expect(replay.status).toBe(401);
+    expect(((await replay.json()) as { type: string }).type).toBe("https://huren.dev/problems/replayed");
+  });
+
   it("the checkpoint is a C2SP signed note for <gateway>/ledger, stored once per size", async () => {
     const note = await (await h.app.request("/v1/ledger/checkpoint")).text();
     expect(note.split("\n")[0]).toBe(`${GATEWAY_ID}/ledger`);

@@ -97,6 +97,9 @@ describe("verification happy path", () => {
     expect(status).toBe(200);
     expect(body.results[0]).toEqual({ type: "subsistence-allowance.certificate", status: "denied", reason: "matter-not-allowed" });
     expect(w.department.calls).toBe(before);
+    // Denied queries are ledgered like the rest.
+    const [denied] = await h.deps.db.select().from(ledgerEntries).where(eq(ledgerEntries.idx, body.ledger.index));
+    expect(JSON.parse(denied!.entryJson)).toMatchObject({ decision: "denied", items: [{ decision: "deny", reasons: ["matter-not-allowed"], status: "denied" }] });
     const disability = await verify({ matter: "220100-disability-living-subsidy", case: "c", subject: { type: "resident-id", id: DEMO_PEOPLE.zhaoLiu.id }, evidence: [{ type: "disability.certificate" }] });
     expect(disability.body.results[0]).toMatchObject({ status: "denied", reason: "consent-required" });
   });

@@ -8,7 +8,8 @@
 import { z } from "zod";
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet } from "jose";
 import { HttpClientError, type HttpResponse } from "../http-client.ts";
-import type { AdapterContext, CertStatus, EvidenceSource, LookupRequest, LookupResult } from "./types.ts";
+import type { AdapterContext, AnswerSignature, CertStatus, EvidenceSource, LookupRequest, LookupResult } from "./types.ts";
+import { remoteLimitsShape } from "./limits.ts";
 
 /** Algorithms a department may sign answers with (as §2 for requests); never `none`, HS* or RS*. */
 export const ANSWER_ALGORITHMS: readonly string[] = ["EdDSA", "ES256"];
@@ -38,6 +39,7 @@ export const httpConfigSchema = z
     timeoutMs: z.number().int().min(100).max(30_000).default(3000),
     maxBodyBytes: z.number().int().min(1024).max(10_485_760).default(65_536),
     answerSignature: z.enum(["required", "optional", "none"]).default("none"),
+    ...remoteLimitsShape,
   })
   .strict();
 export type HttpSourceConfig = z.infer<typeof httpConfigSchema>;
@@ -101,8 +103,8 @@ function buildBody(request: LookupRequest): Uint8Array {
 
 type KeyResolver = ReturnType<typeof createLocalJWKSet>;
 
-/** Verifies a department-signed answer and returns its payload (a JSON object). */
-async function verifySignedAnswer(token: string, keys: () => Promise<KeyResolver>): Promise<Record<string, unknown>> {
+/** Verifies a department-signed answer and returns its payload (a JSON object) and who signed it. */
+async function verifySignedAnswer(token: string, keys: () => Promise<KeyResolver>): Promise<{ payload: Record<string, unknown>; signature: AnswerSignature }> {
   let resolver: KeyResolver;
   try {
     resolver = await keys();
@@ -111,8 +113,8 @@ async function verifySignedAnswer(token: string, keys: () => Promise<KeyResolver
   }
   try {
     // jwtVerify also enforces exp/nbf when a department chooses to put them in its answers.
-    const { payload } = await jwtVerify(token, resolver, { algorithms: [...ANSWER_ALGORITHMS], clockTolerance: 60 });
-    return payload as Record<string, unknown>;
+    const { payload, protectedHeader } = await jwtVerify(token, resolver, { algorithms: [...ANSWER_ALGORITHMS], clockTolerance: 60 });
+    return { payload: payload as Record<string, unknown>, signature: { alg: protectedHeader.alg, kid: protectedHeader.kid } };
   } catch (err) {
     // A correctly signed payload that is not a JSON object is a malformed answer, not a forgery.
     if (err instanceof joseErrors.JWTInvalid) return fail("malformed-answer", "signed answer payload is not a JSON object");
@@ -121,7 +123,12 @@ async function verifySignedAnswer(token: string, keys: () => Promise<KeyResolver
   }
 }
 
-async function decodeAnswer(res: HttpResponse, config: HttpSourceConfig, keys: () => Promise<KeyResolver>, request: LookupRequest): Promise<unknown> {
+async function decodeAnswer(
+  res: HttpResponse,
+  config: HttpSourceConfig,
+  keys: () => Promise<KeyResolver>,
+  request: LookupRequest,
+): Promise<{ answer: unknown; signature?: AnswerSignature }> {
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(res.body).trim();
@@ -130,23 +137,23 @@ async function decodeAnswer(res: HttpResponse, config: HttpSourceConfig, keys: (
   }
   const contentType = (res.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
   if (contentType === "application/jose" || COMPACT_JWS.test(text)) {
-    const payload = await verifySignedAnswer(text, keys);
+    const { payload, signature } = await verifySignedAnswer(text, keys);
     // A signed answer made for another lookup must not be replayable into this one.
     if (payload.requestId !== undefined && payload.requestId !== request.requestId) {
       return fail("bad-signature", "signed answer belongs to another request");
     }
-    return payload;
+    return { answer: payload, signature };
   }
   if (config.answerSignature === "required") return fail("bad-signature", "answer is not signed but the adapter requires signed answers");
   try {
-    return JSON.parse(text);
+    return { answer: JSON.parse(text) };
   } catch {
     return fail("malformed-answer", `answer is neither JSON nor a JWS (${contentType || "no content-type"}, ${res.body.byteLength} bytes)`);
   }
 }
 
-function toResult(answer: z.infer<typeof departmentAnswerSchema>, request: LookupRequest): LookupResult {
-  if (!answer.found) return { outcome: "not_found" };
+function toResult(answer: z.infer<typeof departmentAnswerSchema>, request: LookupRequest, signature: AnswerSignature | undefined): LookupResult {
+  if (!answer.found) return { outcome: "not_found", ...(signature ? { signature } : {}) };
   return {
     outcome: "found",
     status: answer.status,
@@ -155,6 +162,7 @@ function toResult(answer: z.infer<typeof departmentAnswerSchema>, request: Looku
     validUntil: answer.validUntil,
     // Without a name sent there is nothing to mismatch; a stray `false` must not become `mismatch`.
     nameMatches: request.subject.name === undefined ? undefined : answer.nameMatches,
+    ...(signature ? { signature } : {}),
   };
 }
 
@@ -207,13 +215,13 @@ export function createHttpSource(id: string, config: HttpSourceConfig, ctx: Adap
     if (res.status !== 200) return unavailable("http-status", `${url.host} answered HTTP ${res.status}`);
 
     const decoded = await decodeAnswer(res, config, departmentKeys, request);
-    const parsed = departmentAnswerSchema.safeParse(decoded);
+    const parsed = departmentAnswerSchema.safeParse(decoded.answer);
     if (!parsed.success) {
       // Paths and codes only: the values could be person data.
       const where = [...new Set(parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"} (${i.code})`))].slice(0, 5);
       return unavailable("malformed-answer", `answer does not fit the department contract at ${where.join(", ")}`);
     }
-    return toResult(parsed.data, request);
+    return toResult(parsed.data, request, decoded.signature);
   }
 
   return {

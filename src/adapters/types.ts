@@ -31,8 +31,10 @@ export type LookupResult =
       validUntil?: string | undefined;
       /** Absent when no name was sent or the source does not match names. */
       nameMatches?: boolean | undefined;
+      /** Set when the answer came signed and its signature was verified (for the conformance check). */
+      signature?: AnswerSignature | undefined;
     }
-  | { outcome: "not_found" }
+  | { outcome: "not_found"; signature?: AnswerSignature | undefined }
   | {
       outcome: "unavailable";
       /** Stable code: timeout, http-status, malformed-answer, too-large, bad-signature, network, ... */
@@ -50,12 +52,30 @@ export type UnavailableCode =
   | "bad-signature"
   | "schema-violation"
   | "no-adapter"
-  | "adapter-error";
+  | "adapter-error"
+  /** The adapter's concurrency limit and queue are full: answered at once, the department is not asked. */
+  | "overloaded"
+  /** The circuit breaker is open after repeated failures: answered at once until the cool-down ends. */
+  | "circuit-open";
+
+/** Who signed a department's answer, once the signature has been verified. */
+export interface AnswerSignature {
+  alg: string;
+  kid?: string | undefined;
+}
+
+/** What a source's own reachability test found (`EvidenceSource.ping`). */
+export type PingResult = { ok: true; detail: string } | { ok: false; error: UnavailableCode; detail: string };
 
 export interface EvidenceSource {
   readonly id: string;
   readonly kind: "fixture" | "http" | "sql";
   lookup(request: LookupRequest, signal?: AbortSignal): Promise<LookupResult>;
+  /**
+   * A reachability test that asks for no record (sql: connect and `select 1` read-only). Sources
+   * without one (http) show reachability through the conformance check's probe lookup instead.
+   */
+  ping?(signal?: AbortSignal): Promise<PingResult>;
   close?(): Promise<void>;
 }
 

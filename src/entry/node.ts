@@ -56,30 +56,32 @@ async function main() {
     const report = await applyBootstrap(deps.db, deps.secrets, JSON.parse(await readFile(config.bootstrapPath, "utf8")));
     logger.info({ event: "bootstrap", file: config.bootstrapPath, changed: report.changed, unchanged: report.unchanged });
   }
-  const gatewayUrl = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${config.port}`;
-  const demo = config.demo
-    ? await startDemo({ db: deps.db, secrets: deps.secrets, keys: deps.keys, gatewayId: config.gatewayId, gatewayUrl, dataDir: config.dataDir, departmentPort: config.port + 1 })
-    : undefined;
-
   // A signed checkpoint at least every 2 s while entries arrive (no new row when nothing changed).
   const stopCheckpoints = startCheckpointer(() => publishCheckpoint(deps.db, deps.ledger.signer), 2000, (err) =>
     logger.error({ event: "checkpoint-failed", error: err instanceof Error ? err.message : String(err) }),
   );
   const app = createApp(deps);
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-    const lines = [
-      `Huren gateway ${config.gatewayId} listening on http://${info.address}:${info.port} (${database.driver}${config.databaseUrl ? "" : `, data in ${config.dataDir}`})`,
-      `  API docs: ${gatewayUrl}/docs   OpenAPI: ${gatewayUrl}/openapi.json   receipts' keys: ${gatewayUrl}/.well-known/jwks.json`,
-    ];
-    if (demo) {
-      lines.push(
-        `  Demo: departments ready (cc-civil-affairs over HTTP at ${demo.department.url}, four fixture-backed).`,
-        `  Try a signed verification as window nanguan-window-01:`,
-        `    npm run --silent huren -- verify --key ${demo.windowKeyFile} --matter 220100-public-rental-housing --case NG-2026-000123 --subject resident-id:${DEMO_PEOPLE.zhangSan.id} --name ${DEMO_PEOPLE.zhangSan.name}`,
-      );
-    }
-    process.stderr.write(lines.join("\n") + "\n");
+  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((done) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => done({ server: s, port: info.port }));
   });
+  // PORT=0 picks a free port; everything printed or written below uses the real one.
+  const gatewayUrl = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`;
+  const demo = config.demo
+    ? await startDemo({ db: deps.db, secrets: deps.secrets, keys: deps.keys, gatewayId: config.gatewayId, gatewayUrl, dataDir: config.dataDir, departmentPort: config.port ? config.port + 1 : 0 })
+    : undefined;
+
+  const lines = [
+    `Huren gateway ${config.gatewayId} listening on ${gatewayUrl} (${database.driver}${config.databaseUrl ? "" : `, data in ${config.dataDir}`})`,
+    `  API docs: ${gatewayUrl}/docs   OpenAPI: ${gatewayUrl}/openapi.json   receipts' keys: ${gatewayUrl}/.well-known/jwks.json`,
+  ];
+  if (demo) {
+    lines.push(
+      `  Demo: departments ready (cc-civil-affairs over HTTP at ${demo.department.url}, four fixture-backed).`,
+      `  Try a signed verification as window nanguan-window-01:`,
+      `    npm run --silent huren -- verify --key ${demo.windowKeyFile} --matter 220100-public-rental-housing --case NG-2026-000123 --subject resident-id:${DEMO_PEOPLE.zhangSan.id} --name ${DEMO_PEOPLE.zhangSan.name}`,
+    );
+  }
+  process.stderr.write(lines.join("\n") + "\n");
 
   let stopping = false;
   const stop = async (signal: string) => {

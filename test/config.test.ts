@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { exportJWK, generateKeyPair, compactVerify, importJWK } from "jose";
+import { sql } from "drizzle-orm";
+import { parseConfig } from "../src/config.ts";
+import { openPglite } from "../src/db/pglite.ts";
+import { createSecrets, generateSecret } from "../src/crypto/secrets.ts";
+import { loadGatewayKeys } from "../src/keys/gateway-keys.ts";
+
+describe("parseConfig", () => {
+  const table: [Record<string, string>, Partial<ReturnType<typeof parseConfig>>][] = [
+    [{}, { port: 8787, host: "127.0.0.1", gatewayId: "huren.localhost", databaseUrl: undefined, dataDir: ".huren", demo: true, log: "info" }],
+    [{ PORT: "9000", HUREN_GATEWAY_ID: "huren.changchun.gov.cn" }, { port: 9000, gatewayId: "huren.changchun.gov.cn" }],
+    [{ HUREN_BOOTSTRAP: "/etc/huren/bootstrap.json" }, { bootstrapPath: "/etc/huren/bootstrap.json", demo: false }],
+    [{ HUREN_DEMO: "off" }, { demo: false }],
+    [{ DATABASE_URL: "postgres://u@db:5432/huren", PORT: "" }, { databaseUrl: "postgres://u@db:5432/huren", port: 8787 }],
+  ];
+  for (const [env, expected] of table) {
+    it(`${JSON.stringify(env)}`, () => expect(parseConfig(env)).toMatchObject(expected));
+  }
+  it("lists every bad setting", () => {
+    expect(() => parseConfig({ PORT: "70000", HUREN_GATEWAY_ID: "Not A Host", HUREN_LOG: "loud" })).toThrow(/PORT[\s\S]*HUREN_GATEWAY_ID[\s\S]*HUREN_LOG/);
+  });
+});
+
+describe("gateway keys", () => {
+  it("are generated once, stored sealed, and reused by a second process on the same database", async () => {
+    const database = await openPglite({});
+    const secrets = await createSecrets(generateSecret());
+    const a = await loadGatewayKeys({ db: database.db, secrets });
+    const b = await loadGatewayKeys({ db: database.db, secrets });
+    expect(b.signer.kid).toBe(a.signer.kid);
+    const jws = await a.signer.signJson("huren-receipt+jwt", { hello: 1 });
+    const [jwk] = (await b.jwks()).keys;
+    expect(jwk!.d).toBeUndefined();
+    await expect(compactVerify(jws, await importJWK(jwk!, "EdDSA"))).resolves.toBeTruthy();
+    const rows = await database.db.execute(sql`select sealed_private_key from gateway_keys`);
+    expect(JSON.stringify(rows)).not.toContain('"d"');
+    await database.close();
+  });
+
+  it("a configured key (HUREN_SIGNING_KEY) is used and published instead", async () => {
+    const database = await openPglite({});
+    const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+    const jwk = { ...(await exportJWK(privateKey)), kid: "operator-key-2026" };
+    const keys = await loadGatewayKeys({ db: database.db, secrets: await createSecrets(generateSecret()), configuredKey: JSON.stringify(jwk) });
+    expect(keys.signer).toMatchObject({ kid: "operator-key-2026", alg: "ES256" });
+    const published = (await keys.jwks()).keys;
+    expect(published.map((k) => k.kid)).toEqual(["operator-key-2026"]);
+    expect(published[0]!.d).toBeUndefined();
+    await expect(loadGatewayKeys({ db: database.db, secrets: await createSecrets(generateSecret()), configuredKey: "{not json" })).rejects.toThrow(/HUREN_SIGNING_KEY/);
+    await database.close();
+  });
+});
