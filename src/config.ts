@@ -22,6 +22,8 @@ const envSchema = z.object({
   HUREN_SIGNING_KEY: z.string().optional(),
   HUREN_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
   HUREN_LOG: z.enum(["silent", "info", "debug"]).default("info"),
+  /** "off": do not migrate at start (run `npm run db:migrate` as the schema owner; the runtime role cannot). */
+  HUREN_MIGRATE: z.enum(["auto", "off"]).default("auto"),
   /** "off" disables the demo even without a bootstrap file. */
   HUREN_DEMO: z.enum(["auto", "off"]).default("auto"),
 });
@@ -37,6 +39,8 @@ export interface Config {
   secret: string | undefined;
   signingKey: string | undefined;
   maxBodyBytes: number;
+  /** Apply migrations at start (PostgreSQL; PGlite always migrates). */
+  migrate: boolean;
   log: "silent" | "info" | "debug";
   /** Demo departments and servers start only when no bootstrap file is named (§4). */
   demo: boolean;
@@ -66,6 +70,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     secret: e.HUREN_SECRET,
     signingKey: e.HUREN_SIGNING_KEY,
     maxBodyBytes: e.HUREN_MAX_BODY_BYTES,
+    migrate: e.HUREN_MIGRATE === "auto",
     log: e.HUREN_LOG,
     demo: e.HUREN_BOOTSTRAP === undefined && e.HUREN_DEMO === "auto",
   };

@@ -55,9 +55,13 @@ export async function signedFetch(key: KeyFile, method: string, path: string, bo
 }
 
 /** Verifies a receipt with the gateway's JWKS; returns the payload. */
-export async function checkReceipt(receipt: string, gateway: string): Promise<Record<string, unknown>> {
+export async function checkReceipt(receipt: string, gateway: string, expect?: { iss: string; aud: string }): Promise<Record<string, unknown>> {
   const jwks = createRemoteJWKSet(new URL("/.well-known/jwks.json", gateway));
   const { payload, protectedHeader } = await compactVerify(receipt, jwks, { algorithms: ["EdDSA", "ES256"] });
   if (protectedHeader.typ !== "huren-receipt+jwt") throw new Error(`receipt typ is ${protectedHeader.typ}`);
-  return JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
+  const claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
+  if (expect && (claims.iss !== expect.iss || claims.aud !== expect.aud)) {
+    throw new Error(`receipt is from ${String(claims.iss)} for ${String(claims.aud)}, expected ${expect.iss} for ${expect.aud}`);
+  }
+  return claims;
 }

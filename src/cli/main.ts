@@ -11,7 +11,8 @@ const USAGE = `usage:
   huren verify --key FILE --matter CODE --case ID --subject TYPE:ID [--name NAME]
                [--evidence TYPE[:field,field]]... [--consent TOKEN] [--gateway URL] [--json]
   huren keygen --member ID [--gateway URL --gateway-id ID] [--uid STAFF]   (prints a key file; register its public jwk)
-  huren secret                                                            (prints a new HUREN_SECRET)`;
+  huren secret                                                            (prints a new HUREN_SECRET)
+`;
 
 async function verifyCommand(argv: string[]) {
   const { values } = parseArgs({
@@ -48,7 +49,7 @@ async function verifyCommand(argv: string[]) {
   };
   const res = await signedFetch(key, "POST", "/v1/verifications", body, gateway);
   const answer = res.body as { receipt?: string };
-  const receipt = res.status === 200 && answer.receipt ? await checkReceipt(answer.receipt, gateway) : undefined;
+  const receipt = res.status === 200 && answer.receipt ? await checkReceipt(answer.receipt, gateway, { iss: key.gatewayId, aud: key.member }) : undefined;
   if (values.json) {
     process.stdout.write(JSON.stringify({ status: res.status, answer, receipt }, null, 2) + "\n");
   } else {

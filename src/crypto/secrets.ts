@@ -23,7 +23,12 @@ const SEAL_VERSION = "v1";
  * await secrets.subjectRef({ type: "resident-id", id: "11010519491231002X" }); // "sr1_…"
  */
 export async function createSecrets(secret: string): Promise<Secrets> {
-  const raw = fromB64url(secret);
+  let raw: Uint8Array;
+  try {
+    raw = fromB64url(secret.trim());
+  } catch {
+    throw new Error("HUREN_SECRET must be base64url (generate one with `npm run huren -- secret`)");
+  }
   if (raw.length < 32) throw new Error("HUREN_SECRET must be base64url of at least 32 random bytes");
   const master = await crypto.subtle.importKey("raw", raw, "HKDF", false, ["deriveKey"]);
   const derive = (info: string, algorithm: webcrypto.HmacImportParams | webcrypto.AesKeyGenParams, usages: webcrypto.KeyUsage[]) =>

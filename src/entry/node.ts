@@ -10,7 +10,7 @@ import { createApp } from "../app.ts";
 import { assembleDeps } from "./assemble.ts";
 import { jsonLogger } from "../deps.ts";
 import { openPglite } from "../db/pglite.ts";
-import { openPostgres } from "../db/postgres.ts";
+import { connectPostgres, openPostgres } from "../db/postgres.ts";
 import { generateSecret } from "../crypto/secrets.ts";
 import { createUndiciHttpClient } from "../http/undici-client.ts";
 import { applyBootstrap } from "../bootstrap.ts";
@@ -39,7 +39,9 @@ async function main() {
   const logger = jsonLogger(config.log);
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const database = config.databaseUrl
-    ? await openPostgres({ url: config.databaseUrl, max: config.databasePoolMax })
+    ? config.migrate
+      ? await openPostgres({ url: config.databaseUrl, max: config.databasePoolMax })
+      : connectPostgres({ url: config.databaseUrl, max: config.databasePoolMax })
     : await openPglite({ dataDir: join(config.dataDir, "db") });
   const deps = await assembleDeps({
     gatewayId: config.gatewayId,
@@ -88,7 +90,11 @@ async function main() {
     if (stopping) return;
     stopping = true;
     logger.info({ event: "shutdown", signal });
-    server.close();
+    // Stop accepting, let requests in flight finish (bounded), then close the database.
+    await new Promise<void>((done) => {
+      server.close(() => done());
+      setTimeout(done, 10_000).unref();
+    });
     stopCheckpoints();
     await demo?.close();
     await deps.close();

@@ -3,7 +3,7 @@
  * /.well-known/jwks.json. Generated on first start and stored sealed in the database, so every
  * gateway process sharing the database signs with the same key; or supplied by the operator.
  */
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import { CompactSign, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
 import { gatewayKeys } from "../db/schema.ts";
 import type { Db } from "../db/types.ts";
@@ -24,6 +24,8 @@ export interface GatewayKeys {
 }
 
 const PURPOSE = "jws";
+/** Public halves of operator-supplied keys: kept so receipts they signed stay verifiable after rotation. */
+const PUBLISHED = "jws-configured";
 
 function publicPart(jwk: JWK): JWK {
   const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = jwk;
@@ -57,7 +59,7 @@ export async function loadGatewayKeys(deps: {
 }): Promise<GatewayKeys> {
   const { db, secrets } = deps;
   const storedPublic = async () =>
-    (await db.select({ jwk: gatewayKeys.publicJwk }).from(gatewayKeys).where(eq(gatewayKeys.purpose, PURPOSE))).map(
+    (await db.select({ jwk: gatewayKeys.publicJwk }).from(gatewayKeys).where(inArray(gatewayKeys.purpose, [PURPOSE, PUBLISHED]))).map(
       (r) => r.jwk as JWK,
     );
 
@@ -71,6 +73,8 @@ export async function loadGatewayKeys(deps: {
     if (!jwk.d) throw new Error("HUREN_SIGNING_KEY must be a private JWK (with d)");
     const signer = await makeSigner(jwk);
     const pub = { ...publicPart(jwk), kid: signer.kid, alg: signer.alg, use: "sig" };
+    // Only the public half is stored (no private key in the database for configured keys).
+    await db.insert(gatewayKeys).values({ kid: signer.kid, purpose: PUBLISHED, alg: signer.alg, publicJwk: pub, sealedPrivateKey: "", retiredAt: new Date(0) }).onConflictDoNothing();
     return {
       signer,
       jwks: async () => ({ keys: [pub, ...(await storedPublic()).filter((k) => k.kid !== signer.kid)] }),
@@ -102,6 +106,12 @@ export async function loadGatewayKeys(deps: {
     [row] = await active();
     if (!row) throw new Error("could not create the gateway signing key");
   }
-  const signer = await makeSigner(JSON.parse(await secrets.unseal(row.sealedPrivateKey)) as JWK);
+  let sealed: string;
+  try {
+    sealed = await secrets.unseal(row.sealedPrivateKey);
+  } catch {
+    throw new Error("cannot open the stored gateway signing key: HUREN_SECRET is not the secret it was sealed with");
+  }
+  const signer = await makeSigner(JSON.parse(sealed) as JWK);
   return { signer, jwks: async () => ({ keys: await storedPublic() }) };
 }

@@ -50,7 +50,11 @@ export async function loadLedgerSigner(db: Db, secrets: Secrets, gatewayId: stri
     if (!row) throw new Error("could not create the ledger key");
   }
   const verifierKey = (row.publicJwk as { verifierKey: string }).verifierKey;
-  const signer = await parseSignerKey(await secrets.unseal(row.sealedPrivateKey));
+  const signer = await parseSignerKey(
+    await secrets.unseal(row.sealedPrivateKey).catch(() => {
+      throw new Error("cannot open the stored ledger key: HUREN_SECRET is not the secret it was sealed with");
+    }),
+  );
   if (signer.name !== origin) {
     throw new Error(`the stored ledger key is for "${signer.name}", but this gateway's ledger origin is "${origin}" (was HUREN_GATEWAY_ID changed?)`);
   }
