@@ -12,6 +12,7 @@ import { registerMemberRoutes } from "./routes/members.ts";
 import { registerCatalogRoutes } from "./routes/catalog.ts";
 import { registerAdapterRoutes } from "./routes/adapters.ts";
 import { registerPolicyRoutes } from "./routes/policies.ts";
+import { registerConsentRoutes } from "./routes/consents.ts";
 import { registerVerificationRoutes } from "./routes/verifications.ts";
 import { registerLedgerRoutes } from "./routes/ledger.ts";
 import { registerAuditRoutes } from "./routes/audit.ts";
@@ -51,6 +52,7 @@ export function createApp(deps: AppDeps) {
   registerCatalogRoutes(app, kit);
   registerAdapterRoutes(app, kit);
   registerPolicyRoutes(app, kit);
+  registerConsentRoutes(app, kit);
   registerVerificationRoutes(app, kit);
   registerLedgerRoutes(app, kit);
   registerAuditRoutes(app, kit);

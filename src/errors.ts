@@ -39,6 +39,9 @@ export type ProblemCode =
   | "conflict"
   | "bad-range"
   | "invalid-adapter-config"
+  | "invalid-policy"
+  | "unknown-member"
+  | "consent-invalid"
   // server side
   | "ledger-unavailable"
   | "internal";

@@ -124,11 +124,12 @@ describe("department failures become `unavailable`, never a crash", () => {
     });
   }
 
-  it("no enabled adapter for the region: unavailable with reason no-adapter", async () => {
+  it("no enabled adapter in the window's region: the matter's department would answer, but only under an agreement", async () => {
     const far = await h.addMember("far-window", "window", "110105");
     const res = await h.call(far, "POST", "/v1/verifications", { matter: HOUSING, case: "FAR", subject: zhangSan, evidence: [{ type: "housing.no-property-proof" }] });
     const body = (await res.json()) as any;
-    // The policy allows any window; no department covers Beijing's Chaoyang district.
-    expect(body.results[0]).toMatchObject({ status: "unavailable", reason: "no-adapter" });
+    // The policy allows any window; no department covers Beijing's Chaoyang district, and no
+    // agreement recognises Changchun's certificates there (no-adapter: test/policies.routes.test.ts).
+    expect(body.results[0]).toMatchObject({ status: "denied", reason: "region-not-recognised" });
   });
 });

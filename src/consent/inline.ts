@@ -1,51 +1,59 @@
 /**
- * Reading a consent token (§6) presented inline with a verification. This is the first form:
- * the signature, issuer kind, subject binding and validity window are checked here; the
- * consent registry (registration, revocation, maxUses) builds on it.
+ * Consent tokens (§6): a JWS (`typ: huren-consent+jwt`) signed by a consent collector or a window.
+ * This file checks one — signature with a registered key of its issuer, issuer kind, claims —
+ * and nothing else: whether it is revoked, used up or meant for this verification is the
+ * registry's and the policy's business (src/consent/registry.ts, src/policies/evaluate.ts).
  */
 import { compactVerify, decodeProtectedHeader, importJWK } from "jose";
 import { z } from "zod";
 import type { Member } from "../members/members.ts";
-import type { ConsentFacts } from "../policies/evaluate.ts";
-import type { Subject } from "../catalog/subject.ts";
+import { subjectSchema } from "../catalog/subject.ts";
 import { ALLOWED_ALGS } from "../auth/authenticate.ts";
+import { regionContains } from "../policies/regions.ts";
 
 export const CONSENT_TOKEN_TYPE = "huren-consent+jwt";
 
-const consentClaimsSchema = z.object({
-  iss: z.string(),
-  iat: z.number().int(),
-  jti: z.string().min(16).max(128),
-  sub: z.object({ type: z.string(), id: z.string() }),
-  grantee: z.string().min(1).max(80),
-  matters: z.array(z.string()).min(1).max(100),
-  evidenceTypes: z.array(z.string()).min(1).max(100),
-  nbf: z.number().int(),
-  exp: z.number().int(),
-  maxUses: z.number().int().min(1).max(1000).optional(),
-  method: z.enum(["counter-signature", "app"]),
-  proof: z.string().min(1).max(256),
-});
+/** The consent id is the token's `jti`; it appears in URLs, so it is URL-safe. */
+export const consentIdSchema = z.string().regex(/^[A-Za-z0-9._:~-]{16,128}$/, "must be 16 to 128 of A-Z a-z 0-9 . _ : ~ -");
+
+const matterPattern = z.union([z.literal("*"), z.string().regex(/^[A-Za-z0-9._-]{1,64}$/)]);
+
+const consentClaimsSchema = z
+  .object({
+    iss: z.string(),
+    iat: z.number().int(),
+    jti: consentIdSchema,
+    sub: subjectSchema,
+    grantee: z.string().regex(/^(?:[a-z0-9][a-z0-9._-]{1,63}|region:\d{6})$/, "must be a window id or region:<6-digit code>"),
+    matters: z.array(matterPattern).min(1).max(100),
+    evidenceTypes: z.array(z.string().min(1).max(64)).min(1).max(100),
+    nbf: z.number().int(),
+    exp: z.number().int(),
+    maxUses: z.number().int().min(1).max(1000).optional(),
+    method: z.enum(["counter-signature", "app"]),
+    proof: z.string().min(1).max(256),
+  })
+  .refine((c) => c.exp > c.nbf, { message: "exp must be after nbf", path: ["exp"] });
 
 export type ConsentClaims = z.infer<typeof consentClaimsSchema>;
 
-export type ConsentReading =
-  | { ok: true; claims: ConsentClaims; facts: ConsentFacts }
-  | { ok: false; problem: "consent-invalid" | "consent-subject-mismatch"; detail: string };
+export type TokenReading = { ok: true; claims: ConsentClaims; issuer: Member } | { ok: false; detail: string };
 
 const looksLikeJws = (s: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(s);
 
+/** Is this the id of a consent rather than a token? A compact JWS is never this short. */
+export const isConsentId = (value: string): boolean => consentIdSchema.safeParse(value).success && !looksLikeJws(value);
+
 /**
+ * Checks a consent token's signature and claims. Validity in time is not checked here: an
+ * expired token is still a consent (an expired one), which the registry records as such.
  * @example
- * const reading = await readConsentToken(token, { subject, now, findMember });
- * if (reading.ok) evaluate({ ..., consent: reading.facts });
+ * const reading = await verifyConsentToken(token, { findMember: (id) => getMember(db, id) });
+ * if (reading.ok) reading.claims.jti; // the consent id
  */
-export async function readConsentToken(
-  token: string,
-  ctx: { subject: Subject; now: Date; findMember(id: string): Promise<Member | undefined> },
-): Promise<ConsentReading> {
-  const fail = (detail: string): ConsentReading => ({ ok: false, problem: "consent-invalid", detail });
-  if (!looksLikeJws(token)) return fail("consent is neither a compact JWS nor a registered consent id");
+export async function verifyConsentToken(token: string, ctx: { findMember(id: string): Promise<Member | undefined> }): Promise<TokenReading> {
+  const fail = (detail: string): TokenReading => ({ ok: false, detail });
+  if (!looksLikeJws(token)) return fail("consent is neither a compact JWS nor a consent id");
   let header;
   try {
     header = decodeProtectedHeader(token);
@@ -54,6 +62,7 @@ export async function readConsentToken(
   }
   if (header.typ !== CONSENT_TOKEN_TYPE) return fail(`consent token typ must be "${CONSENT_TOKEN_TYPE}"`);
   if (!header.alg || !(ALLOWED_ALGS as readonly string[]).includes(header.alg)) return fail("consent token alg not allowed");
+  if (header.crit) return fail("no critical header extensions are understood");
   let unverified: unknown;
   try {
     unverified = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString("utf8"));
@@ -66,7 +75,7 @@ export async function readConsentToken(
     return fail("consent token issuer is not an enabled consent collector or window");
   }
   const jwk = issuer.jwks.keys.find((k) => k.kid === header.kid);
-  if (!jwk) return fail("consent token kid is not a key of its issuer");
+  if (!jwk || (jwk.kty === "OKP" ? "EdDSA" : "ES256") !== header.alg) return fail("consent token kid is not a key of its issuer for this alg");
   let payload: unknown;
   try {
     const { payload: bytes } = await compactVerify(token, await importJWK({ ...jwk }, header.alg), { algorithms: [header.alg] });
@@ -75,17 +84,18 @@ export async function readConsentToken(
     return fail("consent token signature does not verify");
   }
   const parsed = consentClaimsSchema.safeParse(payload);
-  if (!parsed.success) return fail("consent token claims are not as §6 specifies");
-  const c = parsed.data;
-  if (c.sub.type !== ctx.subject.type || c.sub.id.toUpperCase() !== ctx.subject.id) {
-    return { ok: false, problem: "consent-subject-mismatch", detail: "consent was given by someone else" };
+  if (!parsed.success) {
+    // Paths only: a message could quote the subject id.
+    return fail(`consent token claims are not as §6 specifies (${[...new Set(parsed.error.issues.map((i) => i.path.join(".") || "(root)"))].join(", ")})`);
   }
-  const now = Math.floor(ctx.now.getTime() / 1000);
-  const state = now >= c.exp ? "expired" : "active";
-  if (now < c.nbf) return fail("consent is not valid yet");
-  return {
-    ok: true,
-    claims: c,
-    facts: { id: c.jti, state, grantee: c.grantee, matters: c.matters, evidenceTypes: c.evidenceTypes },
-  };
+  const claims = parsed.data;
+  // A window collects consent at its own counter: it may grant itself or an area within its own,
+  // never another window.
+  if (issuer.kind === "window") {
+    const area = claims.grantee.startsWith("region:") ? claims.grantee.slice(7) : undefined;
+    if (!(claims.grantee === issuer.id || (area && issuer.region && regionContains(issuer.region, area)))) {
+      return fail("a window may only issue consents granted to itself or to an area within its own region");
+    }
+  }
+  return { ok: true, claims, issuer };
 }

@@ -4,12 +4,15 @@
  * document again is a no-op (bootstrap is applied at every start).
  */
 import canonicalize from "canonicalize";
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { policies, policyVersions } from "../db/schema.ts";
 import type { Db, Queryable } from "../db/types.ts";
 import { sha256b64url } from "../crypto/encoding.ts";
-import { HurenError } from "../errors.ts";
-import type { PolicyDocument, PolicyVersion } from "../policies/model.ts";
+import { HurenError, type FieldError } from "../errors.ts";
+import { governedTypes, policySections, type PolicyDocument, type PolicyVersion } from "../policies/model.ts";
+import { getEvidenceType } from "../catalog/store.ts";
+import { claimFieldNames } from "../catalog/evidence-types.ts";
+import { getMember } from "../members/members.ts";
 
 export const policyHash = (doc: PolicyDocument): Promise<string> => sha256b64url(canonicalize(doc)!);
 
@@ -18,10 +21,37 @@ function toVersion(row: { id: string; version: number; hash: string; document: u
 }
 
 /**
+ * A document must name what exists: its evidence types, its department, and only claims its
+ * types have (a misspelt field would otherwise silently disclose nothing).
+ * @throws HurenError unknown-evidence-type | unknown-member | validation-failed (422)
+ */
+export async function checkPolicyAgainstCatalog(db: Queryable, doc: PolicyDocument): Promise<void> {
+  if (doc.department !== undefined) {
+    const dept = await getMember(db, doc.department);
+    if (dept?.kind !== "department") throw new HurenError("unknown-member", 422, "Unknown department", `"${doc.department}" is not a registered department`, { errors: [{ path: "department", message: "not a registered department" }] });
+  }
+  const errors: FieldError[] = [];
+  for (const { evidenceType, section } of policySections(doc)) {
+    const def = await getEvidenceType(db, evidenceType);
+    const at = doc.evidenceType !== undefined ? "" : `evidenceTypes.${evidenceType}.`;
+    if (!def) throw new HurenError("unknown-evidence-type", 422, "Unknown evidence type", `evidence type "${evidenceType}" is not in the catalog`, { errors: [{ path: at ? `evidenceTypes.${evidenceType}` : "evidenceType", message: "unknown evidence type" }] });
+    const names = claimFieldNames(def);
+    section.rules.forEach((rule, r) =>
+      rule.fields.forEach((f, i) => {
+        if (!names.includes(f)) errors.push({ path: `${at}rules.${r}.fields.${i}`, message: `"${f}" is not a claim of ${evidenceType}` });
+      }),
+    );
+  }
+  if (errors.length > 0) throw new HurenError("invalid-policy", 422, "Policy names unknown claims", "the policy lists fields its evidence type does not have", { errors });
+}
+
+/**
+ * Checks the document against the catalog, then stores it as a new version unless unchanged.
  * @example
  * const { policy, changed } = await putPolicy(db, "dibao", { evidenceType: "subsistence-allowance.certificate", rules: [...] });
  */
 export async function putPolicy(db: Db, id: string, document: PolicyDocument): Promise<{ policy: PolicyVersion; created: boolean; changed: boolean }> {
+  await checkPolicyAgainstCatalog(db, document);
   const hash = await policyHash(document);
   return db.transaction(async (tx) => {
     // Lock the row (if any) so two admins cannot both create version n+1.
@@ -47,12 +77,19 @@ export async function listPolicies(db: Queryable): Promise<PolicyVersion[]> {
   return (await db.select().from(policies).orderBy(asc(policies.id))).map(toVersion);
 }
 
-/** Current versions of the policies governing the given evidence types. */
+/** One stored version, current or past: what a ledger entry's `policyVersion` (`id@n`) names. */
+export async function getPolicyVersion(db: Queryable, id: string, version: number): Promise<PolicyVersion | undefined> {
+  const [row] = await db.select().from(policyVersions).where(and(eq(policyVersions.id, id), eq(policyVersions.version, version)));
+  return row ? toVersion(row) : undefined;
+}
+
+/**
+ * Current versions of the policies governing the given evidence types, by id. A city has tens
+ * of documents, not thousands, so they are filtered here rather than by a JSON query that
+ * would have to know both document forms.
+ */
 export async function policiesFor(db: Queryable, types: string[]): Promise<PolicyVersion[]> {
   if (types.length === 0) return [];
-  const rows = await db
-    .select()
-    .from(policies)
-    .where(inArray(sql`${policies.document}->>'evidenceType'`, types));
-  return rows.map(toVersion);
+  const wanted = new Set(types);
+  return (await listPolicies(db)).filter((p) => governedTypes(p.document).some((t) => wanted.has(t)));
 }

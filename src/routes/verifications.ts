@@ -32,7 +32,9 @@ export function registerVerificationRoutes(app: OpenAPIHono<AppEnv>, kit: RouteK
     now: deps.now,
     newId: deps.newId,
     lookupDeadlineMs: deps.lookupDeadlineMs ?? 10_000,
+    ledger: deps.ledger.writer,
     log: (event: Record<string, unknown>) => deps.logger.info(event),
+    logError: (event: Record<string, unknown>) => deps.logger.error(event),
   };
 
   app.openapi(

@@ -1,22 +1,22 @@
 /**
  * POST /v1/verifications, as a domain verb. Reads top to bottom:
- * authenticate (done by the caller) → decide → look up (parallel) → minimise → ledger →
- * receipt → answer. Nothing is disclosed unless its ledger entry has committed.
+ * authenticate (done by the caller) → decide (policy per item, then quota and the consent use
+ * taken atomically) → look up (parallel) → minimise → ledger → receipt → answer. Nothing is
+ * disclosed unless its ledger entry has committed.
  */
 import type { Db } from "../db/types.ts";
 import type { Secrets } from "../crypto/secrets.ts";
 import { HurenError } from "../errors.ts";
 import type { AuthenticatedCaller } from "../auth/authenticate.ts";
 import { getMatter, getEvidenceType } from "../catalog/store.ts";
-import { claimFieldNames, type EvidenceTypeDef } from "../catalog/evidence-types.ts";
-import { getMember } from "../members/members.ts";
-import { evaluate, type ConsentFacts, type Decision } from "../policies/evaluate.ts";
-import { policiesFor } from "../policy-store/store.ts";
-import { readConsentToken } from "../consent/inline.ts";
+import type { EvidenceTypeDef } from "../catalog/evidence-types.ts";
+import type { Decision } from "../policies/evaluate.ts";
+import { consentFacts, markConsentUseLedgered, presentConsent } from "../consent/registry.ts";
 import type { SourceResolver } from "../sources/resolve.ts";
 import type { JwsSigner } from "../keys/gateway-keys.ts";
-import { appendEntry } from "../ledger/append.ts";
+import type { LedgerWriter } from "../ledger/writer.ts";
 import { lookupItem } from "./lookup.ts";
+import { planItems, reserve } from "./decide.ts";
 import { buildReceiptPayload, receiptHash } from "./receipt.ts";
 import type { ItemResult, VerificationRequest, VerificationResponse } from "./request.ts";
 
@@ -28,14 +28,25 @@ export interface VerifyDeps {
   gatewayId: string;
   now: () => Date;
   newId: () => string;
+  /** Group-commit writer: this verification's entry shares a transaction with concurrent ones. */
+  ledger: LedgerWriter;
   /** Upper bound on any one lookup, over the adapter's own timeout. */
   lookupDeadlineMs: number;
   log: (event: Record<string, unknown>) => void;
+  logError: (event: Record<string, unknown>) => void;
 }
 
-interface ItemPlan {
-  def: EvidenceTypeDef;
-  decision: Decision;
+/**
+ * The last word on what leaves the gateway: only the verdict (`valid`, `certStatus`) and the
+ * decided fields, whatever the adapter or the department put in the claims.
+ * @example discloseOnly({ type, status: "verified", claims: { valid: true, ownerName: "x" } }, decision) // claims: { valid: true }
+ */
+export function discloseOnly(result: ItemResult, decision: Decision): ItemResult {
+  if (!result.claims) return result;
+  const { claims, ...rest } = result;
+  if (!decision.permit) return rest;
+  const allowed = new Set(["valid", "certStatus", ...decision.fields]);
+  return { ...rest, claims: Object.fromEntries(Object.entries(claims).filter(([k]) => allowed.has(k))) };
 }
 
 /**
@@ -53,6 +64,11 @@ export async function verify(
   const matter = await getMatter(deps.db, body.matter);
   if (!matter) throw new HurenError("unknown-matter", 422, "Unknown matter", `matter "${body.matter}" is not in the catalog`);
   const wanted = body.evidence ?? matter.requirements.filter((r) => r.exempt).map((r) => ({ type: r.evidenceType, fields: undefined }));
+  if (wanted.length === 0) {
+    throw new HurenError("validation-failed", 422, "Nothing to verify", `matter "${body.matter}" marks no evidence as exempt; name the evidence to verify`, {
+      errors: [{ path: "evidence", message: "required for this matter" }],
+    });
+  }
   const defs: EvidenceTypeDef[] = [];
   for (const item of wanted) {
     const def = await getEvidenceType(deps.db, item.type);
@@ -60,40 +76,30 @@ export async function verify(
     defs.push(def);
   }
 
-  // Decide. The consent, if any, is read once and applies to every item it covers.
-  let consent: ConsentFacts | undefined;
-  let consentNote: string | undefined;
-  if (body.consent) {
-    const reading = await readConsentToken(body.consent, { subject: body.subject, now: startedAt, findMember: (id) => getMember(deps.db, id) });
-    if (reading.ok) consent = reading.facts;
-    else consentNote = reading.problem;
-  }
-  const policies = await policiesFor(deps.db, defs.map((d) => d.type));
-  const plans: ItemPlan[] = wanted.map((item, i) => {
-    const def = defs[i]!;
-    const decision = evaluate({
-      evidenceType: { type: def.type, sensitivity: def.sensitivity, fieldNames: claimFieldNames(def), defaultFields: def.defaultFields },
-      policies,
-      requester: { id: requester.id, kind: requester.kind, region: requester.region },
-      matter: body.matter,
-      requestedFields: item.fields,
-      consent,
-    });
-    return { def, decision };
+  // Decide. The consent, if any, is read once (an inline token is registered on first use) and
+  // applies to every item it covers; one that cannot be read counts as none.
+  const presented = body.consent ? await presentConsent(deps, body.consent, body.subject, { now: startedAt, register: true }) : undefined;
+  const consent = presented?.record;
+  const planned = await planItems(deps, {
+    requester,
+    uid: caller.uid,
+    matter,
+    items: wanted.map((item, i) => ({ def: defs[i]!, fields: item.fields })),
+    consent: consent && consentFacts(consent, startedAt),
+    now: startedAt,
   });
+  // Take quota and the consent use before anyone is asked, so a limit is never overrun.
+  const { plans, consentUsed } = await reserve(deps.db, planned, { verificationId, requester: requester.id, uid: caller.uid, consentId: consent?.id, now: startedAt });
 
   // Look up every permitted item in parallel; each has its own deadline.
   const errors: ({ code: string; detail: string } | undefined)[] = [];
-  const adapterVersions: (number | undefined)[] = [];
   const results: ItemResult[] = await Promise.all(
-    plans.map(async ({ def, decision }, i): Promise<ItemResult> => {
+    plans.map(async ({ def, decision, resolved }, i): Promise<ItemResult> => {
       if (!decision.permit) return { type: def.type, status: "denied", reason: decision.reasons[0] ?? "no-policy" };
-      const resolved = await deps.resolver.resolve(def.type, requester.region);
       if (!resolved) {
         errors[i] = { code: "no-adapter", detail: `no enabled adapter answers for ${def.type} in region ${requester.region}` };
         return { type: def.type, status: "unavailable", reason: "no-adapter", checkedAt: deps.now().toISOString() };
       }
-      adapterVersions[i] = resolved.adapterVersion;
       const outcome = await lookupItem({
         source: resolved.source,
         adapterId: resolved.adapterId,
@@ -111,7 +117,7 @@ export async function verify(
         },
       });
       errors[i] = outcome.error;
-      return outcome.result;
+      return discloseOnly(outcome.result, decision);
     }),
   );
 
@@ -144,7 +150,8 @@ export async function verify(
     subject: { type: body.subject.type, ref: subjectRef },
     decision,
     consent: consent?.id ?? null,
-    consentProblem: consentNote ?? null,
+    consentProblem: presented?.problem ?? null,
+    consentUsed,
     items: plans.map(({ def, decision: d }, i) => ({
       type: def.type,
       decision: d.permit ? "permit" : "deny",
@@ -153,9 +160,11 @@ export async function verify(
       citation: d.citation,
       policyVersion: d.policyVersion,
       fields: d.fields,
+      issuerRegion: plans[i]!.issuerRegion ?? null,
+      agreement: d.agreement,
       status: results[i]!.status,
       source: results[i]!.source ?? null,
-      adapterVersion: adapterVersions[i] ?? null,
+      adapterVersion: d.permit ? (plans[i]!.resolved?.adapterVersion ?? null) : null,
       error: errors[i]?.code ?? null,
     })),
     requestHash: input.requestHash,
@@ -164,8 +173,10 @@ export async function verify(
 
   let ledger: { index: number; leafHash: string };
   try {
-    ledger = await deps.db.transaction((tx) =>
-      appendEntry(tx, {
+    // The consent use gets its ledger index in the entry's transaction, so a use is marked
+    // ledgered exactly when its entry commits.
+    ledger = await deps.ledger.append(
+      {
         entry,
         verificationId,
         subjectRef,
@@ -176,10 +187,11 @@ export async function verify(
         decision,
         evidenceTypes: defs.map((d) => d.type),
         recordedAt,
-      }),
+      },
+      consentUsed ? (tx, appended) => markConsentUseLedgered(tx, consent!.id, verificationId, appended.index) : undefined,
     );
   } catch (err) {
-    deps.log({ event: "ledger-append-failed", verificationId, error: err instanceof Error ? err.message : String(err) });
+    deps.logError({ event: "ledger-append-failed", verificationId, error: err instanceof Error ? err.message : String(err) });
     throw new HurenError("ledger-unavailable", 503, "Ledger unavailable", "the access could not be recorded, so no data is returned; retry later", { cause: err });
   }
 
