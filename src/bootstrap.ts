@@ -88,7 +88,7 @@ export async function applyBootstrap(db: Db, secrets: Secrets, input: unknown): 
       existing &&
       same({ department: existing.department, kind: existing.kind, evidenceTypes: existing.evidenceTypes, enabled: existing.enabled }, { department: body.department, kind: body.kind, evidenceTypes: body.evidenceTypes, enabled: body.enabled }) &&
       same(existing.config, parseAdapterConfig(body.kind, body.config));
-    if (!unchanged) await putAdapter(db, secrets, id, body);
+    if (!unchanged) await putAdapter(db, secrets, id, body, "bootstrap");
     note(!unchanged, `adapter ${id}`);
   }
   return report;

@@ -285,7 +285,8 @@ describe.each(clients)("http adapter over %s", (_name, make) => {
     expect(await source("/signed", { answerSignature: "required" }).lookup(request(ZHANG))).toMatchObject(expected);
     expect(await source("/signed-es256", { answerSignature: "required" }).lookup(request(ZHANG))).toMatchObject(expected);
     expect(await source("/signed-as-json", { answerSignature: "optional" }).lookup(request(ZHANG))).toMatchObject(expected);
-    expect(await source("/signed", { answerSignature: "required" }).lookup(request({ id: "110101200001011234" }))).toEqual({ outcome: "not_found" });
+    // Who signed is reported, for the conformance check's signature step.
+    expect(await source("/signed", { answerSignature: "required" }).lookup(request({ id: "110101200001011234" }))).toEqual({ outcome: "not_found", signature: { alg: "EdDSA", kid: "dept-1" } });
   });
 
   it("refuses forged, downgraded or replayed signed answers with bad-signature", async () => {

@@ -70,6 +70,14 @@ function validUntilMs(validUntil: string): number {
   return /^\d{4}-\d{2}-\d{2}$/.test(validUntil) ? Date.parse(`${validUntil}T23:59:59.999+08:00`) : Date.parse(validUntil);
 }
 
+/**
+ * Has `validUntil` passed at `now`? Shared with the sql adapter, so both read dates alike.
+ * @example isPast("2027-06-30", new Date("2027-06-30T15:00:00Z")) // false: still that day in China
+ */
+export function isPast(validUntil: string, now: Date): boolean {
+  return validUntilMs(validUntil) < now.getTime();
+}
+
 /** Builds the per-type index; later records replace earlier ones with the same subject. */
 export function indexFixtureRecords(records: Iterable<FixtureRecord>, evidenceTypes: readonly string[]): FixtureIndex {
   const index: FixtureIndex = new Map();
@@ -118,7 +126,7 @@ class FixtureLoadError extends Error {}
 function answer(record: FixtureRecord, request: LookupRequest, now: Date): LookupResult {
   let status: CertStatus = record.status;
   // A record the department forgot to flip is still expired once its date has passed.
-  if (status === "valid" && record.validUntil !== undefined && validUntilMs(record.validUntil) < now.getTime()) status = "expired";
+  if (status === "valid" && record.validUntil !== undefined && isPast(record.validUntil, now)) status = "expired";
   const name = request.subject.name;
   return {
     outcome: "found",

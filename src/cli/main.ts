@@ -1,18 +1,20 @@
 /**
  * `huren` — the command line: `verify` (a signed verification, printing the answer and the
- * checked receipt), `keygen` (a member key pair), `secret` (a new HUREN_SECRET).
+ * checked receipt), `keygen` (a member key pair), `secret` (a new HUREN_SECRET), `check` (a
+ * department's conformance check before registering an adapter).
  */
 import { parseArgs } from "node:util";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
 import { generateSecret } from "../crypto/secrets.ts";
 import { checkReceipt, loadKeyFile, signedFetch } from "./client.ts";
+import { CHECK_USAGE, checkCommand } from "./check.ts";
 
 const USAGE = `usage:
   huren verify --key FILE --matter CODE --case ID --subject TYPE:ID [--name NAME]
                [--evidence TYPE[:field,field]]... [--consent TOKEN] [--gateway URL] [--json]
   huren keygen --member ID [--gateway URL --gateway-id ID] [--uid STAFF]   (prints a key file; register its public jwk)
   huren secret                                                            (prints a new HUREN_SECRET)
-`;
+${CHECK_USAGE}`;
 
 async function verifyCommand(argv: string[]) {
   const { values } = parseArgs({
@@ -74,6 +76,9 @@ async function main(argv: string[]) {
   switch (command) {
     case "verify":
       return verifyCommand(rest);
+    case "check":
+      if (!(await checkCommand(rest))) process.exitCode = 1;
+      return;
     case "keygen":
       return keygenCommand(rest);
     case "secret":

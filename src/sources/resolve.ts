@@ -1,19 +1,24 @@
 /**
  * Picks the adapter that answers for an evidence type for a requester's region and keeps built
- * sources (pools, indexes) alive across requests, rebuilding one only when its version changes,
- * so several gateway processes pick up a department's new config from the shared database.
+ * sources (pools, indexes, breakers) alive across requests, rebuilding one only when its version
+ * changes, so several gateway processes pick up a department's new config from the shared
+ * database. Breakers and stats live here, in process memory: each gateway process judges the
+ * departments by what it saw itself.
  */
 import { eq } from "drizzle-orm";
 import { adapters, members } from "../db/schema.ts";
 import type { Db } from "../db/types.ts";
 import type { Secrets } from "../crypto/secrets.ts";
 import type { AdapterContext, EvidenceSource } from "../adapters/types.ts";
-import { createHttpSource, httpConfigSchema } from "../adapters/http.ts";
-import { createFixtureSource, fixtureConfigSchema } from "../adapters/fixture.ts";
-import { loadAdapterConfig, type AdapterKind } from "./store.ts";
+import { loadAdapterConfig } from "./store.ts";
+import { buildResilientSource, type BuildInput } from "./build.ts";
+import type { ResilientSource } from "./resilience.ts";
+import { LookupStats, type StatsSummary } from "./stats.ts";
+import type { BreakerSnapshot } from "./breaker.ts";
 
 export interface ResolvedSource {
   adapterId: string;
+  /** The version whose config built `source`: what the ledger records as having answered. */
   adapterVersion: number;
   department: string;
   source: EvidenceSource;
@@ -38,8 +43,20 @@ export interface SourceResolverDeps {
   context(department: string): AdapterContext;
 }
 
+/** What this process knows of an adapter's health. */
+export interface AdapterHealth {
+  /** The version this process runs, or null if it has not built the adapter yet. */
+  version: number | null;
+  breaker: BreakerSnapshot;
+  inFlight: number;
+  recent: StatsSummary;
+}
+
 export class SourceResolver {
-  private readonly built = new Map<string, { version: number; source: EvidenceSource }>();
+  private readonly built = new Map<string, { version: number; source: ResilientSource }>();
+  private readonly building = new Map<string, Promise<{ version: number; source: ResilientSource } | undefined>>();
+  /** Per adapter id, across versions: a new config does not wipe what the old one did. */
+  private readonly stats = new Map<string, LookupStats>();
 
   constructor(private readonly deps: SourceResolverDeps) {}
 
@@ -61,31 +78,64 @@ export class SourceResolver {
       }
     }
     if (!best || bestScore < 0) return undefined;
-    const source = await this.sourceFor(best.id, best.version);
-    return source && { adapterId: best.id, adapterVersion: best.version, department: best.department, source };
+    const built = await this.sourceFor(best.id, best.version);
+    return built && { adapterId: best.id, adapterVersion: built.version, department: best.department, source: built.source };
   }
 
-  private async sourceFor(id: string, version: number): Promise<EvidenceSource | undefined> {
+  private async sourceFor(id: string, version: number): Promise<{ version: number; source: ResilientSource } | undefined> {
     const cached = this.built.get(id);
-    if (cached?.version === version) return cached.source;
+    if (cached?.version === version) return cached;
+    // Concurrent first lookups share one build: two pools for one adapter would leak one.
+    let pending = this.building.get(id);
+    if (!pending) {
+      pending = this.build(id).finally(() => this.building.delete(id));
+      this.building.set(id, pending);
+    }
+    return pending;
+  }
+
+  private async build(id: string): Promise<{ version: number; source: ResilientSource } | undefined> {
     const record = await loadAdapterConfig(this.deps.db, this.deps.secrets, id);
     if (!record?.enabled) return undefined;
-    const source = this.build(record.id, record.kind, record.department, record.config, record.evidenceTypes);
-    this.built.set(id, { version: record.version, source });
-    await cached?.source.close?.();
-    return source;
+    const previous = this.built.get(id);
+    if (previous?.version === record.version) return previous;
+    // The version read with the config, not the one read a moment earlier: a change in between
+    // must not be ledgered under the old number.
+    const entry = { version: record.version, source: buildResilientSource(record, this.deps.context(record.department), this.statsFor(id)) };
+    this.built.set(id, entry);
+    // Lookups still running on the old version finish on it; its pool closes gracefully.
+    void previous?.source.close?.()?.catch(() => {});
+    return entry;
   }
 
-  private build(id: string, kind: AdapterKind, department: string, config: unknown, evidenceTypes: string[]): EvidenceSource {
-    const ctx = this.deps.context(department);
-    switch (kind) {
-      case "http":
-        return createHttpSource(id, httpConfigSchema.parse(config), ctx);
-      case "fixture":
-        return createFixtureSource(id, fixtureConfigSchema.parse(config), ctx, evidenceTypes);
-      case "sql":
-        throw new Error("sql adapters are not available yet");
-    }
+  private statsFor(id: string): LookupStats {
+    let s = this.stats.get(id);
+    if (!s) this.stats.set(id, (s = new LookupStats()));
+    return s;
+  }
+
+  /**
+   * A source outside the cache, with its own breaker and throwaway stats: what the conformance
+   * check runs against, so checking never trips or resets the live circuit by itself.
+   */
+  buildDetached(input: BuildInput & { department: string }): ResilientSource {
+    return buildResilientSource(input, this.deps.context(input.department));
+  }
+
+  /** The live source's circuit is closed again (a check just passed for this version). */
+  resetBreaker(id: string, version: number): void {
+    const cached = this.built.get(id);
+    if (cached?.version === version) cached.source.breaker.reset();
+  }
+
+  health(id: string): AdapterHealth {
+    const cached = this.built.get(id);
+    return {
+      version: cached?.version ?? null,
+      breaker: cached ? cached.source.breaker.snapshot() : { state: "closed", consecutiveFailures: 0 },
+      inFlight: cached?.source.limiter.inFlight ?? 0,
+      recent: this.statsFor(id).summary(),
+    };
   }
 
   async close(): Promise<void> {

@@ -1,18 +1,24 @@
 /**
  * Adapter registrations: which department answers for which evidence types, and how.
- * Configs are validated per kind; anything that could identify a person (fixture records)
- * or open a door (connection strings) is sealed, never stored in clear and never echoed.
+ * Configs are validated per kind; anything that could identify a person (fixture records, probe
+ * subjects) or open a door (connection strings) is sealed, never stored in clear and never
+ * echoed. Every version is kept in `adapter_versions`, written in the same transaction as the
+ * adapter itself, so the `adapterVersion` in a ledger entry always names a config that existed.
  */
+import canonicalize from "canonicalize";
 import { and, asc, eq } from "drizzle-orm";
 import { z } from "zod";
-import { adapters } from "../db/schema.ts";
+import { adapters, adapterVersions } from "../db/schema.ts";
 import type { Queryable } from "../db/types.ts";
 import type { Secrets } from "../crypto/secrets.ts";
-import { HurenError } from "../errors.ts";
+import { HurenError, type FieldError } from "../errors.ts";
 import { getMember, memberIdSchema } from "../members/members.ts";
 import { getEvidenceType } from "../catalog/store.ts";
+import type { EvidenceTypeDef } from "../catalog/evidence-types.ts";
 import { httpConfigSchema } from "../adapters/http.ts";
 import { fixtureConfigSchema } from "../adapters/fixture.ts";
+import { sqlConfigSchema, sqlMappingIssues } from "../adapters/sql-config.ts";
+import type { CheckReport } from "./check.ts";
 
 export const ADAPTER_KINDS = ["http", "sql", "fixture"] as const;
 export type AdapterKind = (typeof ADAPTER_KINDS)[number];
@@ -33,15 +39,19 @@ export interface AdapterRecord {
   department: string;
   kind: AdapterKind;
   evidenceTypes: string[];
-  /** Public part of the config: what GET shows. */
+  /** Public part of the config: what GET shows; sealed parts read "(sealed)". */
   config: Record<string, unknown>;
   enabled: boolean;
   version: number;
   updatedAt: string;
+  /** The last conformance check's report (of whichever version it ran against), or null. */
+  lastCheck: CheckReport | null;
 }
 
-/** Keys of a config that are sealed rather than stored: fixture records name people. */
-const SEALED_KEYS: Record<AdapterKind, string[]> = { http: [], fixture: ["records"], sql: ["connectionString"] };
+/** Keys of a config that are sealed rather than stored. */
+const SEALED_KEYS: Record<AdapterKind, string[]> = { http: ["probe"], fixture: ["records"], sql: ["connectionString", "probe"] };
+/** Stands in the public config for a sealed value, so GET shows that one is set. */
+export const SEALED = "(sealed)";
 
 function invalid(path: string, message: string): HurenError {
   return new HurenError("invalid-adapter-config", 422, "Invalid adapter configuration", message, {
@@ -49,23 +59,33 @@ function invalid(path: string, message: string): HurenError {
   });
 }
 
+const CONFIG_SCHEMAS = { http: httpConfigSchema, fixture: fixtureConfigSchema, sql: sqlConfigSchema } as const;
+
 /** Validates a config for its kind, with defaults applied (what is stored). */
 export function parseAdapterConfig(kind: AdapterKind, config: unknown): Record<string, unknown> {
-  if (kind === "sql") {
-    throw invalid("kind", "sql adapters are not available yet in this gateway version");
-  }
-  const schema = kind === "http" ? httpConfigSchema : fixtureConfigSchema;
-  const parsed = schema.safeParse(config);
+  const parsed = CONFIG_SCHEMAS[kind].safeParse(config);
   if (!parsed.success) {
+    // Paths and messages only: zod's messages do not quote values, and a value may be a secret.
     const errors = parsed.error.issues.map((i) => ({ path: ["config", ...i.path].join("."), message: i.message }));
     throw new HurenError("invalid-adapter-config", 422, "Invalid adapter configuration", "the adapter config is not valid", { errors });
   }
   return parsed.data as Record<string, unknown>;
 }
 
+/** Checks that need the catalog: an sql adapter's claim mapping against its evidence types. */
+export function checkAgainstCatalog(kind: AdapterKind, config: Record<string, unknown>, defs: readonly EvidenceTypeDef[]): void {
+  if (kind !== "sql") return;
+  const issues = sqlMappingIssues(config as z.infer<typeof sqlConfigSchema>, defs);
+  if (issues.length) {
+    const errors: FieldError[] = issues.map((i) => ({ path: `config.${i.path}`, message: i.message }));
+    throw new HurenError("invalid-adapter-config", 422, "Invalid adapter configuration", errors[0]!.message, { errors });
+  }
+}
+
 function toRecord(row: typeof adapters.$inferSelect): AdapterRecord {
   const config = { ...row.config };
-  if (row.kind === "fixture" && row.sealedSecrets) config.records = "(sealed)";
+  // Fixture rows from before placeholders were stored have none; say "(sealed)" all the same.
+  if (row.kind === "fixture" && row.sealedSecrets && !("records" in config)) config.records = SEALED;
   return {
     id: row.id,
     department: row.department,
@@ -75,68 +95,143 @@ function toRecord(row: typeof adapters.$inferSelect): AdapterRecord {
     enabled: row.enabled,
     version: row.version,
     updatedAt: row.updatedAt.toISOString(),
+    lastCheck: (row.lastCheck as CheckReport | null) ?? null,
   };
 }
 
+async function loadDefs(db: Queryable, types: string[]): Promise<EvidenceTypeDef[]> {
+  const defs: EvidenceTypeDef[] = [];
+  for (const [i, type] of types.entries()) {
+    const def = await getEvidenceType(db, type);
+    if (!def) {
+      throw new HurenError("unknown-evidence-type", 422, "Unknown evidence type", `evidence type "${type}" is not in the catalog`, {
+        errors: [{ path: `evidenceTypes.${i}`, message: "unknown evidence type" }],
+      });
+    }
+    defs.push(def);
+  }
+  return defs;
+}
+
+const same = (a: unknown, b: unknown) => canonicalize(a) === canonicalize(b);
+
 /**
- * Validates and stores an adapter, bumping its version on every change.
+ * Validates and stores an adapter. A change is a new version (kept in adapter_versions, same
+ * transaction); a PUT of exactly what is stored changes nothing and answers the current version.
  * @throws HurenError invalid-adapter-config | unknown-evidence-type (422), conflict (409)
+ * @example
+ * const { created, adapter } = await putAdapter(db, secrets, "cc-dibao-sql", body, "test-admin");
  */
 export async function putAdapter(
   db: Queryable,
   secrets: Secrets,
   id: string,
   body: AdapterBody,
-): Promise<{ created: boolean; adapter: AdapterRecord }> {
+  changedBy?: string,
+): Promise<{ created: boolean; changed: boolean; adapter: AdapterRecord }> {
   const department = await getMember(db, body.department);
   if (!department || department.kind !== "department") {
     throw invalid("department", `"${body.department}" is not a registered department`);
   }
-  for (const [i, type] of body.evidenceTypes.entries()) {
-    if (!(await getEvidenceType(db, type))) {
-      throw new HurenError("unknown-evidence-type", 422, "Unknown evidence type", `evidence type "${type}" is not in the catalog`, {
-        errors: [{ path: `evidenceTypes.${i}`, message: "unknown evidence type" }],
-      });
-    }
-  }
+  const defs = await loadDefs(db, body.evidenceTypes);
   const config = parseAdapterConfig(body.kind, body.config);
+  checkAgainstCatalog(body.kind, config, defs);
+
   const sealedPart: Record<string, unknown> = {};
   const publicPart: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(config)) (SEALED_KEYS[body.kind].includes(k) ? sealedPart : publicPart)[k] = v;
-  const sealedSecrets = Object.keys(sealedPart).length ? await secrets.seal(JSON.stringify(sealedPart)) : null;
-
-  if (body.enabled) {
-    // Exactly one enabled adapter answers for an evidence type in a region (§4).
-    const others = await db.select().from(adapters).where(eq(adapters.enabled, true));
-    for (const other of others) {
-      if (other.id === id) continue;
-      const overlap = other.evidenceTypes.filter((t) => body.evidenceTypes.includes(t));
-      if (overlap.length === 0) continue;
-      const otherDept = await getMember(db, other.department);
-      if (otherDept?.region === department.region) {
-        throw new HurenError("conflict", 409, "Adapter conflict", `adapter "${other.id}" already answers for ${overlap.join(", ")} in region ${department.region}`);
-      }
-    }
+  for (const [k, v] of Object.entries(config)) {
+    if (SEALED_KEYS[body.kind].includes(k)) {
+      sealedPart[k] = v;
+      publicPart[k] = SEALED;
+    } else publicPart[k] = v;
   }
 
-  const [existing] = await db.select().from(adapters).where(eq(adapters.id, id));
-  const values = {
-    department: body.department,
-    kind: body.kind,
-    evidenceTypes: body.evidenceTypes,
-    config: publicPart,
-    sealedSecrets,
-    enabled: body.enabled,
+  return db.transaction(async (tx) => {
+    const [existing] = await tx.select().from(adapters).where(eq(adapters.id, id));
+    if (existing) {
+      const opened = existing.sealedSecrets ? (JSON.parse(await secrets.unseal(existing.sealedSecrets)) as object) : {};
+      const current = { department: existing.department, kind: existing.kind, evidenceTypes: existing.evidenceTypes, enabled: existing.enabled, config: { ...existing.config, ...opened } };
+      const wanted = { department: body.department, kind: body.kind, evidenceTypes: body.evidenceTypes, enabled: body.enabled, config };
+      if (same(current, wanted)) return { created: false, changed: false, adapter: toRecord(existing) };
+    }
+
+    if (body.enabled) {
+      // Exactly one enabled adapter answers for an evidence type in a region (§4).
+      const others = await tx.select().from(adapters).where(eq(adapters.enabled, true));
+      for (const other of others) {
+        if (other.id === id) continue;
+        const overlap = other.evidenceTypes.filter((t) => body.evidenceTypes.includes(t));
+        if (overlap.length === 0) continue;
+        const otherDept = await getMember(tx, other.department);
+        if (otherDept?.region === department.region) {
+          throw new HurenError("conflict", 409, "Adapter conflict", `adapter "${other.id}" already answers for ${overlap.join(", ")} in region ${department.region}`);
+        }
+      }
+    }
+
+    const sealedSecrets = Object.keys(sealedPart).length ? await secrets.seal(JSON.stringify(sealedPart)) : null;
+    const values = { department: body.department, kind: body.kind, evidenceTypes: body.evidenceTypes, config: publicPart, sealedSecrets, enabled: body.enabled };
+    if (existing) {
+      // Adapters registered before versions were kept get their current version recorded first.
+      await tx.insert(adapterVersions).values(versionRow(existing, null)).onConflictDoNothing();
+    }
+    const [row] = existing
+      ? await tx
+          .update(adapters)
+          .set({ ...values, version: existing.version + 1, updatedAt: new Date() })
+          .where(and(eq(adapters.id, id), eq(adapters.version, existing.version)))
+          .returning()
+      : await tx.insert(adapters).values({ id, ...values }).onConflictDoNothing().returning();
+    if (!row) throw new HurenError("conflict", 409, "Concurrent change", `adapter "${id}" was changed concurrently; retry`);
+    await tx.insert(adapterVersions).values(versionRow(row, changedBy ?? null));
+    return { created: !existing, changed: true, adapter: toRecord(row) };
+  });
+}
+
+function versionRow(row: typeof adapters.$inferSelect, changedBy: string | null): typeof adapterVersions.$inferInsert {
+  return {
+    id: row.id,
+    version: row.version,
+    department: row.department,
+    kind: row.kind,
+    evidenceTypes: row.evidenceTypes,
+    config: row.config,
+    sealedSecrets: row.sealedSecrets,
+    enabled: row.enabled,
+    changedBy,
+    createdAt: row.updatedAt,
   };
-  const [row] = existing
-    ? await db
-        .update(adapters)
-        .set({ ...values, version: existing.version + 1, updatedAt: new Date() })
-        .where(and(eq(adapters.id, id), eq(adapters.version, existing.version)))
-        .returning()
-    : await db.insert(adapters).values({ id, ...values }).onConflictDoNothing().returning();
-  if (!row) throw new HurenError("conflict", 409, "Concurrent change", `adapter "${id}" was changed concurrently; retry`);
-  return { created: !existing, adapter: toRecord(row) };
+}
+
+export interface AdapterVersion {
+  version: number;
+  department: string;
+  kind: AdapterKind;
+  evidenceTypes: string[];
+  config: Record<string, unknown>;
+  enabled: boolean;
+  changedBy: string | null;
+  createdAt: string;
+}
+
+/** Every stored version of an adapter, oldest first (public parts only). */
+export async function listAdapterVersions(db: Queryable, id: string): Promise<AdapterVersion[]> {
+  const rows = await db.select().from(adapterVersions).where(eq(adapterVersions.id, id)).orderBy(asc(adapterVersions.version));
+  return rows.map((r) => ({
+    version: r.version,
+    department: r.department,
+    kind: r.kind as AdapterKind,
+    evidenceTypes: r.evidenceTypes,
+    config: r.config,
+    enabled: r.enabled,
+    changedBy: r.changedBy,
+    createdAt: r.createdAt.toISOString(),
+  }));
+}
+
+/** Stores a conformance check report; not a config change, so no new version. */
+export async function setLastCheck(db: Queryable, id: string, report: CheckReport): Promise<void> {
+  await db.update(adapters).set({ lastCheck: report as unknown as Record<string, unknown> }).where(eq(adapters.id, id));
 }
 
 export async function getAdapter(db: Queryable, id: string): Promise<AdapterRecord | undefined> {

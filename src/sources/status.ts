@@ -1,0 +1,91 @@
+/**
+ * What `GET /v1/adapters` and `POST /v1/adapters/{id}/check` do beyond the stored registration:
+ * each adapter's state and recent health, and running a check against a registered adapter.
+ */
+import type { Db } from "../db/types.ts";
+import type { Secrets } from "../crypto/secrets.ts";
+import { getEvidenceType } from "../catalog/store.ts";
+import type { EvidenceTypeDef } from "../catalog/evidence-types.ts";
+import { notFound } from "../errors.ts";
+import { getAdapter, listAdapters, loadAdapterConfig, setLastCheck, type AdapterRecord } from "./store.ts";
+import type { AdapterHealth, SourceResolver } from "./resolve.ts";
+import { runConformanceCheck, type CheckReport } from "./check.ts";
+
+/**
+ * `disabled`: not enabled. `failing`: enabled, but this process's circuit breaker is open (or
+ * probing), or the last conformance check of the current version failed. Else `enabled`.
+ */
+export type AdapterState = "enabled" | "disabled" | "failing";
+
+export interface AdapterStatus extends AdapterRecord {
+  state: AdapterState;
+  /** This gateway process's view: breaker, lookups in flight, error rate and latency. */
+  health: AdapterHealth;
+}
+
+export function adapterState(record: AdapterRecord, health: AdapterHealth): AdapterState {
+  if (!record.enabled) return "disabled";
+  const breakerTripped = health.version === record.version && health.breaker.state !== "closed";
+  const check = record.lastCheck;
+  const checkFailed = check !== null && check.version === record.version && !check.ok;
+  return breakerTripped || checkFailed ? "failing" : "enabled";
+}
+
+const withStatus = (resolver: SourceResolver) => (record: AdapterRecord): AdapterStatus => {
+  const health = resolver.health(record.id);
+  return { ...record, state: adapterState(record, health), health };
+};
+
+/**
+ * @example
+ * const list = await listAdapterStatus({ db, resolver }, caller.kind === "department" ? caller.id : undefined);
+ */
+export async function listAdapterStatus(deps: { db: Db; resolver: SourceResolver }, department?: string): Promise<AdapterStatus[]> {
+  return (await listAdapters(deps.db, department)).map(withStatus(deps.resolver));
+}
+
+export async function getAdapterStatus(deps: { db: Db; resolver: SourceResolver }, id: string): Promise<AdapterStatus | undefined> {
+  const record = await getAdapter(deps.db, id);
+  return record && withStatus(deps.resolver)(record);
+}
+
+export interface CheckDeps {
+  db: Db;
+  secrets: Secrets;
+  resolver: SourceResolver;
+  gatewayId: string;
+  now: () => Date;
+}
+
+/**
+ * Checks a registered adapter's current version, stores the report as its last check and, if
+ * it passed, closes this process's circuit for it (the department is known to answer again).
+ * @throws HurenError not-found
+ * @example
+ * const report = await checkAdapter(deps, "cc-civil-affairs-http"); // report.ok, report.steps
+ */
+export async function checkAdapter(deps: CheckDeps, id: string): Promise<CheckReport> {
+  const stored = await loadAdapterConfig(deps.db, deps.secrets, id);
+  if (!stored) throw notFound(`adapter "${id}"`);
+  const defs: EvidenceTypeDef[] = [];
+  const missing: string[] = [];
+  for (const type of stored.evidenceTypes) {
+    const def = await getEvidenceType(deps.db, type);
+    if (def) defs.push(def);
+    else missing.push(type);
+  }
+  const report = await runConformanceCheck({
+    id,
+    kind: stored.kind,
+    config: stored.config,
+    evidenceTypes: defs,
+    version: stored.version,
+    requester: deps.gatewayId,
+    now: deps.now,
+    build: (input) => deps.resolver.buildDetached({ ...input, department: stored.department }),
+    ...(missing.length ? { problem: `evidence type ${missing.join(", ")} is no longer in the catalog` } : {}),
+  });
+  await setLastCheck(deps.db, id, report);
+  if (report.ok) deps.resolver.resetBreaker(id, stored.version);
+  return report;
+}
