@@ -20,9 +20,12 @@ export async function loadKeyFile(path: string): Promise<KeyFile> {
   return parsed;
 }
 
-/** Sends a signed request; returns the status and parsed body. */
-export async function signedFetch(key: KeyFile, method: string, path: string, body?: unknown, gateway = key.gateway): Promise<{ status: number; body: unknown }> {
-  const text = body === undefined ? "" : JSON.stringify(body);
+/**
+ * A §2 request token binding `method`, `path` (with its query, exactly as sent) and the body text.
+ * @example
+ * const token = await requestToken(key, "GET", "/v1/audit/export?format=jsonl", "");
+ */
+export async function requestToken(key: KeyFile, method: string, path: string, text: string): Promise<string> {
   const iat = Math.floor(Date.now() / 1000);
   const alg = key.jwk.kty === "OKP" ? "EdDSA" : "ES256";
   const claims = {
@@ -36,9 +39,15 @@ export async function signedFetch(key: KeyFile, method: string, path: string, bo
     bh: await sha256b64url(text),
     ...(key.uid ? { uid: key.uid } : {}),
   };
-  const token = await new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
     .setProtectedHeader({ alg, kid: key.jwk.kid!, typ: "huren-req+jwt" })
     .sign(await importJWK(key.jwk, alg));
+}
+
+/** Sends a signed request; returns the status and parsed body. */
+export async function signedFetch(key: KeyFile, method: string, path: string, body?: unknown, gateway = key.gateway): Promise<{ status: number; body: unknown }> {
+  const text = body === undefined ? "" : JSON.stringify(body);
+  const token = await requestToken(key, method, path, text);
   const res = await fetch(new URL(path, gateway), {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },

@@ -8,13 +8,15 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
 import { generateSecret } from "../crypto/secrets.ts";
 import { checkReceipt, loadKeyFile, signedFetch } from "./client.ts";
 import { CHECK_USAGE, checkCommand } from "./check.ts";
+import { LEDGER_USAGE, ledgerCommand } from "./ledger.ts";
 
 const USAGE = `usage:
   huren verify --key FILE --matter CODE --case ID --subject TYPE:ID [--name NAME]
                [--evidence TYPE[:field,field]]... [--consent TOKEN] [--gateway URL] [--json]
   huren keygen --member ID [--gateway URL --gateway-id ID] [--uid STAFF]   (prints a key file; register its public jwk)
   huren secret                                                            (prints a new HUREN_SECRET)
-${CHECK_USAGE}`;
+${CHECK_USAGE}
+${LEDGER_USAGE}`;
 
 async function verifyCommand(argv: string[]) {
   const { values } = parseArgs({
@@ -76,6 +78,8 @@ async function main(argv: string[]) {
   switch (command) {
     case "verify":
       return verifyCommand(rest);
+    case "ledger":
+      return ledgerCommand(rest);
     case "check":
       if (!(await checkCommand(rest))) process.exitCode = 1;
       return;

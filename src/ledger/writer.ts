@@ -45,9 +45,7 @@ export class LedgerWriter {
   append(input: LedgerEntryInput, alongside?: Alongside): Promise<AppendedEntry> {
     return new Promise((resolve, reject) => {
       this.queue.push({ input, alongside, resolve, reject });
-      this.flushing ??= this.drain().finally(() => {
-        this.flushing = undefined;
-      });
+      this.flushing ??= this.drain();
     });
   }
 
@@ -59,15 +57,22 @@ export class LedgerWriter {
   private async drain(): Promise<void> {
     // Yield once so callers arriving in the same tick share the first batch.
     await Promise.resolve();
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatch);
-      try {
-        const appended = await this.commit(batch);
-        batch.forEach((p, i) => p.resolve(appended[i]!));
-      } catch (err) {
-        if (batch.length === 1) batch[0]!.reject(err);
-        else for (const p of batch) await this.commit([p]).then(([a]) => p.resolve(a!), p.reject);
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        try {
+          const appended = await this.commit(batch);
+          batch.forEach((p, i) => p.resolve(appended[i]!));
+        } catch (err) {
+          if (batch.length === 1) batch[0]!.reject(err);
+          else for (const p of batch) await this.commit([p]).then(([a]) => p.resolve(a!), p.reject);
+        }
       }
+    } finally {
+      // Cleared in the same tick the queue was seen empty: a caller whose promise just resolved
+      // and appends again at once must start a new drain, not join this finished one (a
+      // `.finally()` on the drain promise would clear the flag a tick late and strand it).
+      this.flushing = undefined;
     }
   }
 
