@@ -45,9 +45,6 @@ export function canonicalEntry(entry: Record<string, unknown>): string {
   return text;
 }
 
-// Rows per INSERT statement: keeps bind parameters far below PostgreSQL's 65535 limit.
-const CHUNK = 500;
-
 /**
  * Appends a batch of entries inside the caller's transaction; durable when it commits.
  * @example
@@ -70,27 +67,31 @@ export async function appendEntries(tx: Tx, inputs: LedgerEntryInput[]): Promise
   });
   const nodes = await appendLeaves(first, rows.map((r) => r.leaf), nodeReader(tx));
 
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    await tx.insert(ledgerEntries).values(
-      rows.slice(i, i + CHUNK).map(({ input, index, entryJson, leaf }) => ({
-        idx: index,
-        verificationId: input.verificationId,
-        entryJson,
-        leafHash: toBase64(leaf),
-        subjectRef: input.subjectRef,
-        requester: input.requester,
-        uid: input.uid ?? null,
-        matter: input.matter ?? null,
-        caseRef: input.caseRef ?? null,
-        decision: input.decision,
-        evidenceTypes: input.evidenceTypes,
-        recordedAt: input.recordedAt,
-      })),
-    );
-  }
-  for (let i = 0; i < nodes.length; i += CHUNK) {
-    await tx.insert(ledgerNodes).values(nodes.slice(i, i + CHUNK).map((n) => ({ level: n.level, idx: n.index, hash: toBase64(n.hash) })));
-  }
+  // One JSON parameter per table instead of a bound parameter per column and row: building and
+  // binding thousands of parameters was the CPU cost that limited appends (docs/ledger.md).
+  const entryRows = rows.map(({ input, index, entryJson, leaf }) => ({
+    idx: index,
+    verification_id: input.verificationId,
+    entry_json: entryJson,
+    leaf_hash: toBase64(leaf),
+    subject_ref: input.subjectRef,
+    requester: input.requester,
+    uid: input.uid ?? null,
+    matter: input.matter ?? null,
+    case_ref: input.caseRef ?? null,
+    decision: input.decision,
+    evidence_types: input.evidenceTypes,
+    recorded_at: input.recordedAt.toISOString(),
+  }));
+  await tx.execute(sql`
+    insert into ${ledgerEntries} (idx, verification_id, entry_json, leaf_hash, subject_ref, requester, uid, matter, case_ref, decision, evidence_types, recorded_at)
+    select idx, verification_id, entry_json, leaf_hash, subject_ref, requester, uid, matter, case_ref, decision, evidence_types, recorded_at
+    from jsonb_to_recordset(${JSON.stringify(entryRows)}::jsonb) as r(idx bigint, verification_id text, entry_json text, leaf_hash text, subject_ref text,
+      requester text, uid text, matter text, case_ref text, decision text, evidence_types jsonb, recorded_at timestamptz)`);
+  const nodeRows = nodes.map((n) => ({ level: n.level, idx: n.index, hash: toBase64(n.hash) }));
+  await tx.execute(sql`
+    insert into ${ledgerNodes} (level, idx, hash)
+    select level, idx, hash from jsonb_to_recordset(${JSON.stringify(nodeRows)}::jsonb) as r(level int, idx bigint, hash text)`);
   return rows.map((r) => ({ index: r.index, leafHash: toBase64(r.leaf) }));
 }
 
