@@ -27,9 +27,12 @@ export interface AuthenticateInput {
   /** Path and query exactly as sent. */
   pathAndQuery: string;
   body: Uint8Array;
+  /** base64url SHA-256 of `body`, when the caller needs it too (computed once, on first use). */
+  bodyHash?: () => Promise<string>;
   gatewayId: string;
   now: Date;
-  findMember(id: string): Promise<Member | undefined>;
+  /** May be served from a cache; with `fresh`, must read the registry (see the kid check). */
+  findMember(id: string, options?: { fresh?: boolean }): Promise<Member | undefined>;
   /** Records the jti until `expiresAt`; false when it was already there (a replay). */
   rememberJti(issuer: string, jti: string, expiresAt: Date): Promise<boolean>;
 }
@@ -95,7 +98,10 @@ export async function authenticate(input: AuthenticateInput): Promise<Authentica
     throw authError("malformed-token", "the token's payload is not a JSON object");
   }
   const iss = claim(unverified, "iss", isString);
-  const member = await input.findMember(iss);
+  let member = await input.findMember(iss);
+  // A cached member may predate a key just added (rotation adds the new key first): look again,
+  // so new keys work at once; removed keys stop working within the cache's TTL.
+  if (member && !member.jwks.keys.some((k) => k.kid === kid)) member = await input.findMember(iss, { fresh: true });
   if (!member) throw authError("unknown-issuer", `no member "${iss}" is registered`);
   if (!member.enabled) throw authError("member-disabled", `member "${iss}" is disabled`);
   const jwk = member.jwks.keys.find((k) => k.kid === kid);
@@ -133,7 +139,8 @@ export async function authenticate(input: AuthenticateInput): Promise<Authentica
   if (claim(payload, "htu", isString) !== input.pathAndQuery) {
     throw authError("url-mismatch", "htu does not match the request path and query");
   }
-  if (claim(payload, "bh", isString) !== (await sha256b64url(input.body))) {
+  const bodyHash = input.bodyHash ? await input.bodyHash() : await sha256b64url(input.body);
+  if (claim(payload, "bh", isString) !== bodyHash) {
     throw authError("body-mismatch", "bh does not match the SHA-256 of the request body");
   }
   const uid = payload.uid;

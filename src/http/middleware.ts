@@ -56,7 +56,8 @@ export function bodyLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
 export interface AuthOptions {
   gatewayId: string;
   now: () => Date;
-  findMember(id: string): Promise<Member | undefined>;
+  /** `fresh` asks past any cache (authenticate does when a kid is not among the member's keys). */
+  findMember(id: string, options?: { fresh?: boolean }): Promise<Member | undefined>;
   rememberJti(issuer: string, jti: string, expiresAt: Date): Promise<boolean>;
 }
 
@@ -65,11 +66,15 @@ export function requireMember(options: AuthOptions, kinds: readonly MemberKind[]
   return async (c, next) => {
     const url = new URL(c.req.url);
     const body = c.get("rawBody") ?? new Uint8Array(0);
+    // The body's hash is both the `bh` check and the ledger's request hash: compute it once.
+    let hash: Promise<string> | undefined;
+    const bodyHash = () => (hash ??= sha256b64url(body));
     const caller = await authenticate({
       authorization: c.req.header("authorization"),
       method: c.req.method,
       pathAndQuery: url.pathname + url.search,
       body,
+      bodyHash,
       gatewayId: options.gatewayId,
       now: options.now(),
       findMember: options.findMember,
@@ -80,7 +85,7 @@ export function requireMember(options: AuthOptions, kinds: readonly MemberKind[]
     if (!kinds.includes(caller.member.kind)) {
       throw new HurenError("forbidden-for-kind", 403, "Forbidden for this kind of member", `a ${caller.member.kind} may not ${c.req.method} ${url.pathname}`);
     }
-    c.set("requestHash", await sha256b64url(body));
+    c.set("requestHash", await bodyHash());
     await next();
   };
 }

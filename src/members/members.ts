@@ -66,11 +66,19 @@ function toMember(row: typeof members.$inferSelect): Member {
 }
 
 /**
+ * Bumped by every putMember in this process, before and after it writes: member caches in this
+ * process then re-read at once, so a change made here (a key removed, a member disabled) takes
+ * effect on the next request; changes made by other processes take effect within the cache TTL.
+ */
+let localChanges = 0;
+
+/**
  * Creates or replaces a member. Returns whether it was created.
  * @example
  * await putMember(db, "nanguan-window-01", { kind: "window", name: "南关区政务服务中心 01", region: "220102", jwks, enabled: true });
  */
 export async function putMember(db: Queryable, id: string, body: MemberBody): Promise<{ member: Member; created: boolean }> {
+  localChanges++;
   const values = { kind: body.kind, name: body.name, region: body.region ?? null, jwks: body.jwks, enabled: body.enabled };
   const existing = await db.select({ id: members.id }).from(members).where(eq(members.id, id));
   const [row] = await db
@@ -78,12 +86,62 @@ export async function putMember(db: Queryable, id: string, body: MemberBody): Pr
     .values({ id, ...values })
     .onConflictDoUpdate({ target: members.id, set: { ...values, updatedAt: new Date() } })
     .returning();
+  localChanges++;
   return { member: toMember(row!), created: existing.length === 0 };
 }
 
 export async function getMember(db: Queryable, id: string): Promise<Member | undefined> {
   const [row] = await db.select().from(members).where(eq(members.id, id));
   return row ? toMember(row) : undefined;
+}
+
+/** How long a cached member is used before it is read again (see {@link createMemberCache}). */
+export const MEMBER_CACHE_TTL_MS = 5_000;
+
+export interface MemberCache {
+  /** The member, from the cache while fresh; `fresh: true` reads the database (a key the cache does not know yet). */
+  get(id: string, options?: { fresh?: boolean }): Promise<Member | undefined>;
+}
+
+/**
+ * A read-through cache of members for the hot path (authenticating every request, checking
+ * department keys on every signed answer), which otherwise costs a database round trip each.
+ *
+ * Bounded staleness: a member is re-read after `ttlMs`, so a key removal, a disable or a kind
+ * change made through another gateway process takes effect within `ttlMs` everywhere (at once in
+ * the process that made it with putMember, when that write is not inside a longer transaction).
+ * Unknown ids are never cached (a flood of made-up issuers cannot
+ * evict real members, and a newly registered member works at once). Concurrent reads of one id
+ * share one query. Entries are bounded by `max` (oldest dropped first).
+ * @example
+ * const members = createMemberCache(db);
+ * const caller = await members.get("nanguan-window-01");
+ */
+export function createMemberCache(db: Queryable, options: { ttlMs?: number; max?: number; now?: () => number } = {}): MemberCache {
+  const ttlMs = options.ttlMs ?? MEMBER_CACHE_TTL_MS;
+  const max = options.max ?? 10_000;
+  const now = options.now ?? Date.now;
+  const entries = new Map<string, { at: number; epoch: number; member: Promise<Member | undefined> }>();
+  return {
+    get(id, { fresh = false } = {}) {
+      const hit = entries.get(id);
+      const t = now();
+      if (!fresh && ttlMs > 0 && hit && hit.epoch === localChanges && t - hit.at < ttlMs) return hit.member;
+      const epoch = localChanges;
+      const member = getMember(db, id);
+      if (ttlMs <= 0) return member;
+      entries.delete(id);
+      entries.set(id, { at: t, epoch, member });
+      if (entries.size > max) entries.delete(entries.keys().next().value!);
+      const forget = () => {
+        if (entries.get(id)?.member === member) entries.delete(id);
+      };
+      member.then((m) => {
+        if (!m) forget();
+      }, forget);
+      return member;
+    },
+  };
 }
 
 export async function listMembers(db: Queryable): Promise<Member[]> {

@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { MiddlewareHandler } from "hono";
 import type { AppDeps } from "../deps.ts";
 import { jsonBody, requireMember, type AppEnv } from "../http/middleware.ts";
-import { getMember, type MemberKind } from "../members/members.ts";
+import { createMemberCache, type MemberKind } from "../members/members.ts";
 import { createNonceStore } from "../auth/nonces.ts";
 
 export const problemSchema = z.object({
@@ -41,10 +41,13 @@ export interface RouteKit {
 }
 
 export function createRouteKit(deps: AppDeps): RouteKit {
+  // Every signed request needs its member; a short-TTL cache saves that round trip (a key removed
+  // or a member disabled through another gateway process takes effect within MEMBER_CACHE_TTL_MS).
+  const members = createMemberCache(deps.db);
   const options = {
     gatewayId: deps.gatewayId,
     now: deps.now,
-    findMember: (id: string) => getMember(deps.db, id),
+    findMember: (id: string, opts?: { fresh?: boolean }) => members.get(id, opts),
     rememberJti: createNonceStore(deps.db, deps.now),
   };
   return {
