@@ -15,7 +15,7 @@ import { getMember, memberIdSchema, regionSchema } from "../members/members.ts";
 import { explainReason, type ReasonCode } from "../policies/reasons.ts";
 import type { LegalBasis } from "../policies/model.ts";
 import { consentFacts, presentConsent } from "../consent/registry.ts";
-import { evidenceItemSchema } from "./request.ts";
+import { evidenceListSchema } from "./request.ts";
 import { planItems, type DecideDeps } from "./decide.ts";
 
 export const dryRunRequestSchema = z
@@ -26,12 +26,7 @@ export const dryRunRequestSchema = z
     uid: z.string().min(1).max(64).optional(),
     matter: matterCodeSchema,
     subject: subjectSchema.optional(),
-    evidence: z
-      .array(evidenceItemSchema)
-      .min(1)
-      .max(20)
-      .refine((items) => new Set(items.map((i) => i.type)).size === items.length, "each evidence type may appear once")
-      .optional(),
+    evidence: evidenceListSchema.optional(),
     consent: z.string().min(1).max(16384).optional(),
     /** Decide as if the certificate were issued here, instead of asking which adapter would answer. */
     issuerRegion: regionSchema.optional(),

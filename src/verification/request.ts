@@ -1,6 +1,7 @@
 /** The §3 verification request body and result shapes. */
 import { z } from "zod";
 import { subjectSchema } from "../catalog/subject.ts";
+import { matterCodeSchema } from "../catalog/evidence-types.ts";
 import type { ReasonCode } from "../policies/evaluate.ts";
 
 export const evidenceItemSchema = z
@@ -11,17 +12,19 @@ export const evidenceItemSchema = z
   })
   .strict();
 
+/** The evidence asked for: at most 20 items, each type once. Shared with the policy dry run. */
+export const evidenceListSchema = z
+  .array(evidenceItemSchema)
+  .min(1)
+  .max(20)
+  .refine((items) => new Set(items.map((i) => i.type)).size === items.length, "each evidence type may appear once");
+
 export const verificationRequestSchema = z
   .object({
-    matter: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must match ^[A-Za-z0-9._-]{1,64}$"),
+    matter: matterCodeSchema,
     case: z.string().min(1).max(64),
     subject: subjectSchema,
-    evidence: z
-      .array(evidenceItemSchema)
-      .min(1)
-      .max(20)
-      .refine((items) => new Set(items.map((i) => i.type)).size === items.length, "each evidence type may appear once")
-      .optional(),
+    evidence: evidenceListSchema.optional(),
     consent: z.string().min(1).max(16384).optional(),
   })
   .strict();
