@@ -16,8 +16,6 @@ import { utf8 } from "../crypto/encoding.ts";
 import { appendLeaves, leafHash } from "./merkle.ts";
 import { nodeReader, toBase64 } from "./store.ts";
 
-export { toBase64 };
-
 export interface LedgerEntryInput {
   /** The entry; the ledger adds `index` (so a reordered or missing entry is named by itself). */
   entry: Record<string, unknown>;
@@ -63,17 +61,18 @@ export async function appendEntries(tx: Tx, inputs: LedgerEntryInput[]): Promise
   const rows = inputs.map((input, i) => {
     const index = first + i;
     const entryJson = canonicalEntry({ ...input.entry, index });
-    return { input, index, entryJson, leaf: leafHash(utf8(entryJson)) };
+    const leaf = leafHash(utf8(entryJson));
+    return { input, index, entryJson, leaf, leafB64: toBase64(leaf) };
   });
   const nodes = await appendLeaves(first, rows.map((r) => r.leaf), nodeReader(tx));
 
   // One JSON parameter per table instead of a bound parameter per column and row: building and
   // binding thousands of parameters was the CPU cost that limited appends (docs/ledger.md).
-  const entryRows = rows.map(({ input, index, entryJson, leaf }) => ({
+  const entryRows = rows.map(({ input, index, entryJson, leafB64 }) => ({
     idx: index,
     verification_id: input.verificationId,
     entry_json: entryJson,
-    leaf_hash: toBase64(leaf),
+    leaf_hash: leafB64,
     subject_ref: input.subjectRef,
     requester: input.requester,
     uid: input.uid ?? null,
@@ -92,7 +91,7 @@ export async function appendEntries(tx: Tx, inputs: LedgerEntryInput[]): Promise
   await tx.execute(sql`
     insert into ${ledgerNodes} (level, idx, hash)
     select level, idx, hash from jsonb_to_recordset(${JSON.stringify(nodeRows)}::jsonb) as r(level int, idx bigint, hash text)`);
-  return rows.map((r) => ({ index: r.index, leafHash: toBase64(r.leaf) }));
+  return rows.map((r) => ({ index: r.index, leafHash: r.leafB64 }));
 }
 
 /** One entry; see appendEntries. */

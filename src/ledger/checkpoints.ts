@@ -3,7 +3,7 @@
  * note with the ledger key — an Ed25519 key separate from the receipt key, generated on first
  * start and stored sealed like the others. Origin and key name are `<gateway id>/ledger`.
  */
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { gatewayKeys, ledgerCheckpoints } from "../db/schema.ts";
 import type { Db } from "../db/types.ts";
 import type { Secrets } from "../crypto/secrets.ts";
@@ -61,11 +61,6 @@ export async function loadLedgerSigner(db: Db, secrets: Secrets, gatewayId: stri
   return { origin, verifierKey, signer };
 }
 
-export async function latestCheckpoint(db: Db): Promise<StoredCheckpoint | undefined> {
-  const [row] = await db.select().from(ledgerCheckpoints).orderBy(desc(ledgerCheckpoints.size)).limit(1);
-  return row;
-}
-
 export async function checkpointAt(db: Db, size: number): Promise<StoredCheckpoint | undefined> {
   const [row] = await db.select().from(ledgerCheckpoints).where(eq(ledgerCheckpoints.size, size));
   return row;
@@ -82,9 +77,9 @@ export async function publishCheckpoint(db: Db, ledger: LedgerSigner): Promise<S
   const existing = await checkpointAt(db, size);
   if (existing) return existing;
   // Nodes for every committed size are committed with the entries, so this read is consistent.
-  const rootHash = toBase64(await treeHash(size, nodeReader(db)));
-  const note = await signNote(formatCheckpoint({ origin: ledger.origin, size, rootHash: Buffer.from(rootHash, "base64") }), ledger.signer);
-  await db.insert(ledgerCheckpoints).values({ size, rootHash, note }).onConflictDoNothing();
+  const root = await treeHash(size, nodeReader(db));
+  const note = await signNote(formatCheckpoint({ origin: ledger.origin, size, rootHash: root }), ledger.signer);
+  await db.insert(ledgerCheckpoints).values({ size, rootHash: toBase64(root), note }).onConflictDoNothing();
   return (await checkpointAt(db, size))!;
 }
 
