@@ -13,7 +13,7 @@
  * Writes bench/results/bench-<time>.json and docs/img/latency-vs-load.svg; bounded in time.
  *
  * Options: --seconds 15  --rate-seconds 10  --rates 100,200,300,600,1000  --connections 32
- *          --only a,b,c,d,e,f  --cpu-prof  --keep  --label <text>
+ *          --only a,b,c,d,e,f  --workers 1  --cpu-prof  --keep  --label <text>
  * "fail" counts wrong answers, errors, timeouts and (open loop) requests shed because 512 were already in flight.
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -39,6 +39,7 @@ const { values: args } = parseArgs({
     connections: { type: "string", default: "32" },
     only: { type: "string", default: "a,b,c,d,e,f" },
     people: { type: "string", default: "100000" },
+    workers: { type: "string", default: "1" },
     "cpu-prof": { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
     label: { type: "string", default: "" },
@@ -108,7 +109,7 @@ async function main() {
   };
 
   try {
-    stack = await startStack({ dir, serverUrl: SERVER_URL, people, companies, cpuProfDir: profDir, log });
+    stack = await startStack({ dir, serverUrl: SERVER_URL, people, companies, cpuProfDir: profDir, workers: Number(args.workers), log });
     const s = stack;
     const sign = signer(s);
     const deptUrl = s.departmentUrl;
@@ -165,7 +166,7 @@ async function main() {
     label: args.label,
     startedAt: stamp,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadavgNote: "shared machine: other engineers' tests may run at the same time" },
-    settings: { seconds: SECONDS, rateSeconds: RATE_SECONDS, connections: CONNECTIONS, people: people.length, companies: companies.length, departments: HTTP_DEPARTMENTS.map((d) => d.id) },
+    settings: { workers: Number(args.workers), seconds: SECONDS, rateSeconds: RATE_SECONDS, connections: CONNECTIONS, people: people.length, companies: companies.length, departments: HTTP_DEPARTMENTS.map((d) => d.id) },
     ratio: a && b ? { gatewayOverDirect: Math.round((100 * b.load.throughput) / Math.max(1, a.load.throughput)) / 100, xroadReference: 0.11 } : undefined,
     addedP99At300: at300("gateway") && at300("direct") ? Math.round((at300("gateway")!.p99 - at300("direct")!.p99) * 100) / 100 : undefined,
     scenarios,

@@ -26,6 +26,8 @@ const envSchema = z.object({
   HUREN_MIGRATE: z.enum(["auto", "off"]).default("auto"),
   /** "off" disables the demo even without a bootstrap file. */
   HUREN_DEMO: z.enum(["auto", "off"]).default("auto"),
+  /** Gateway processes sharing the port (node:cluster); "auto" = one per CPU. PostgreSQL only. */
+  HUREN_WORKERS: z.union([z.literal("auto"), z.coerce.number().int().min(1).max(256)]).default(1),
 });
 
 export interface Config {
@@ -44,6 +46,8 @@ export interface Config {
   log: "silent" | "info" | "debug";
   /** Demo departments and servers start only when no bootstrap file is named (§4). */
   demo: boolean;
+  /** Gateway processes to run; "auto" is resolved by the entry (it knows the CPU count). */
+  workers: number | "auto";
 }
 
 /**
@@ -59,6 +63,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     throw new Error(`invalid settings:\n  ${lines.join("\n  ")}`);
   }
   const e = parsed.data;
+  if (e.HUREN_WORKERS !== 1 && !e.DATABASE_URL) {
+    throw new Error("invalid settings:\n  HUREN_WORKERS: more than one process needs DATABASE_URL (the embedded database belongs to one process)");
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -73,5 +80,6 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     migrate: e.HUREN_MIGRATE === "auto",
     log: e.HUREN_LOG,
     demo: e.HUREN_BOOTSTRAP === undefined && e.HUREN_DEMO === "auto",
+    workers: e.HUREN_WORKERS,
   };
 }

@@ -12,13 +12,19 @@ describe("parseConfig", () => {
     [{ PORT: "9000", HUREN_GATEWAY_ID: "huren.changchun.gov.cn" }, { port: 9000, gatewayId: "huren.changchun.gov.cn" }],
     [{ HUREN_BOOTSTRAP: "/etc/huren/bootstrap.json" }, { bootstrapPath: "/etc/huren/bootstrap.json", demo: false }],
     [{ HUREN_DEMO: "off" }, { demo: false }],
-    [{ DATABASE_URL: "postgres://u@db:5432/huren", PORT: "" }, { databaseUrl: "postgres://u@db:5432/huren", port: 8787 }],
+    [{ DATABASE_URL: "postgres://u@db:5432/huren", PORT: "" }, { databaseUrl: "postgres://u@db:5432/huren", port: 8787, workers: 1 }],
+    [{ DATABASE_URL: "postgres://u@db:5432/huren", HUREN_WORKERS: "4" }, { workers: 4 }],
+    [{ DATABASE_URL: "postgres://u@db:5432/huren", HUREN_WORKERS: "auto" }, { workers: "auto" }],
   ];
   for (const [env, expected] of table) {
     it(`${JSON.stringify(env)}`, () => expect(parseConfig(env)).toMatchObject(expected));
   }
   it("lists every bad setting", () => {
     expect(() => parseConfig({ PORT: "70000", HUREN_GATEWAY_ID: "Not A Host", HUREN_LOG: "loud" })).toThrow(/PORT[\s\S]*HUREN_GATEWAY_ID[\s\S]*HUREN_LOG/);
+  });
+  it("refuses several processes on the embedded database, and a worker count of 0", () => {
+    expect(() => parseConfig({ HUREN_WORKERS: "2" })).toThrow(/HUREN_WORKERS: more than one process needs DATABASE_URL/);
+    expect(() => parseConfig({ DATABASE_URL: "postgres://u@db:5432/huren", HUREN_WORKERS: "0" })).toThrow(/HUREN_WORKERS/);
   });
 });
 

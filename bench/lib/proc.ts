@@ -4,7 +4,7 @@
  * on normal exit, on failure and on SIGINT/SIGTERM — so a benchmark never leaves a server behind.
  */
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
+import { createWriteStream, readdirSync, readFileSync, writeFileSync } from "node:fs";
 
 export interface Managed {
   name: string;
@@ -100,6 +100,25 @@ function ticksPerSecond(): number {
 }
 
 /** User + system CPU seconds a process has used so far (0 if it is gone). */
+/**
+ * The gateway's own processes: `pid` and, when it runs with HUREN_WORKERS > 1, its cluster
+ * workers (children running src/entry/node.ts; tsx's esbuild service is a child too, not counted).
+ */
+export function gatewayPids(pid: number): number[] {
+  const pids = [pid];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) !== pid) continue;
+      if (readFileSync(`/proc/${name}/cmdline`, "utf8").includes("src/entry/node.ts")) pids.push(Number(name));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return pids;
+}
+
 export function cpuSeconds(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");

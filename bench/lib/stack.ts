@@ -12,7 +12,7 @@ import { generateSecret } from "../../src/crypto/secrets.ts";
 import { REPO, startGateway, type RunningGateway } from "../gateway.ts";
 import { seedDepartmentDatabase } from "../department.ts";
 import type { Company, Person } from "./data.ts";
-import { cpuSeconds, machineCpu, memoryMiB, resetPeak, startProcess, waitReady, type Managed } from "./proc.ts";
+import { cpuSeconds, gatewayPids, machineCpu, memoryMiB, resetPeak, startProcess, waitReady, type Managed } from "./proc.ts";
 import { createDatabase, GATEWAY_ID, HTTP_DEPARTMENTS, makeWorld, type BenchDatabase, type World } from "./world.ts";
 import type { LoadResult } from "./load.ts";
 
@@ -58,6 +58,8 @@ export interface StackOptions {
   people: Person[];
   companies: Company[];
   cpuProfDir?: string | undefined;
+  /** HUREN_WORKERS for each gateway (node:cluster processes behind one port). */
+  workers?: number;
   log?: (line: string) => void;
 }
 
@@ -105,11 +107,11 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         bootstrapPath: world.bootstrapPath,
         logFile: join(o.dir, `gateway-${n}.log`),
         cpuProfDir: o.cpuProfDir,
-        env: { HUREN_DATA_DIR: join(o.dir, `gateway-${n}-data`) },
+        env: { HUREN_DATA_DIR: join(o.dir, `gateway-${n}-data`), HUREN_WORKERS: String(o.workers ?? 1) },
       });
       cleanups.push(() => gw.proc.stop());
       gateways.push(gw);
-      log(`gateway ${n} ready at ${gw.url} (pid ${gw.proc.pid})`);
+      log(`gateway ${n} ready at ${gw.url} (pid ${gatewayPids(gw.proc.pid).join(", ")})`);
       return gw;
     };
     await addGateway();
@@ -119,7 +121,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const backendPids = async () => (await admin<{ pid: number }[]>`select pid from pg_stat_activity where datname in (${gatewayDb.name}, ${departmentDb.name})`).map((r) => r.pid);
 
     const measure = async (label: string, load: () => Promise<LoadResult>): Promise<Measured> => {
-      const procs = [...gateways.map((g) => g.proc.pid), department.pid];
+      // With HUREN_WORKERS > 1 a gateway is its primary and its workers; all are counted.
+      const gatewayProcs = gateways.map((g) => gatewayPids(g.proc.pid));
+      const procs = [...gatewayProcs.flat(), department.pid];
       procs.forEach(resetPeak);
       resetPeak(process.pid);
       const before = new Map(procs.map((p) => [p, cpuSeconds(p)]));
@@ -135,7 +139,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       let pg = 0;
       for (const pid of await backendPids()) pg += cpuSeconds(pid) - (pgBefore.get(pid) ?? 0);
       const r2 = (v: number) => Math.round(v * 100) / 100;
-      const gwCores = gateways.reduce((sum, g) => sum + cores(g.proc.pid), 0);
+      const gwCores = gatewayProcs.flat().reduce((sum, pid) => sum + cores(pid), 0);
       const perAnswer = (coresUsed: number) => r2((coresUsed * wall * 1000) / Math.max(1, result.good));
       return {
         label,
@@ -150,7 +154,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         },
         cpuMsPerAnswer: { gateways: perAnswer(gwCores), department: perAnswer(cores(department.pid)), postgres: perAnswer(pg / wall) },
         peakRssMiB: {
-          gateways: gateways.map((g) => Math.round(memoryMiB(g.proc.pid).peak)),
+          gateways: gatewayProcs.flat().map((pid) => Math.round(memoryMiB(pid).peak)),
           department: Math.round(memoryMiB(department.pid).peak),
           generator: Math.round(memoryMiB(process.pid).peak),
         },

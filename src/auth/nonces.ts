@@ -1,26 +1,108 @@
 /**
  * The replay store for request `jti`s, in the shared database so a token replayed against
  * another gateway process is caught too. Expired rows are swept now and then, not per request.
+ *
+ * Group insert: every signed request records its jti before it is served, and one insert per
+ * request meant one commit (one WAL flush) per request. Requests that arrive while an insert is
+ * in flight wait for the next one, which records all of them in one statement; each caller
+ * still learns, from that statement's `returning`, whether its own jti was new.
  */
-import { lt } from "drizzle-orm";
+import { lt, sql } from "drizzle-orm";
 import { requestNonces } from "../db/schema.ts";
 import type { Db } from "../db/types.ts";
+import { rowsOf } from "../db/rows.ts";
+
+interface Pending {
+  issuer: string;
+  jti: string;
+  expiresAt: Date;
+  resolve(stored: boolean): void;
+  reject(reason: unknown): void;
+}
+
+export interface NonceStoreOptions {
+  /** How often expired rows are deleted. */
+  sweepEveryMs?: number;
+  /** Most jtis in one insert. */
+  maxBatch?: number;
+  /** A failed sweep is retried at the next interval; this hears about it. */
+  onSweepError?: (err: unknown) => void;
+}
+
+// Issuers are member ids and jtis printable ASCII without spaces (both checked before this is
+// reached), so a newline cannot occur in either.
+const keyOf = (issuer: string, jti: string) => `${issuer}\n${jti}`;
+
+async function insertBatch(db: Db, batch: Pending[]): Promise<Set<string>> {
+  const rows = batch.map((p) => ({ issuer: p.issuer, jti: p.jti, expires_at: p.expiresAt.toISOString() }));
+  // `on conflict do nothing` also skips a second copy of a key within the same statement.
+  const result = await db.execute(sql`
+    insert into ${requestNonces} (issuer, jti, expires_at)
+    select issuer, jti, expires_at from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(issuer text, jti text, expires_at timestamptz)
+    on conflict do nothing
+    returning issuer, jti`);
+  return new Set(rowsOf<{ issuer: string; jti: string }>(result).map((r) => keyOf(r.issuer, r.jti)));
+}
 
 /**
  * @example
  * const remember = createNonceStore(db, () => new Date());
  * await remember("nanguan-window-01", jti, expiresAt); // true the first time, false after
  */
-export function createNonceStore(db: Db, now: () => Date, sweepEveryMs = 60_000) {
+export function createNonceStore(db: Db, now: () => Date, options: NonceStoreOptions = {}) {
+  const sweepEveryMs = options.sweepEveryMs ?? 60_000;
+  const maxBatch = options.maxBatch ?? 512;
   let lastSweep = 0;
-  return async (issuer: string, jti: string, expiresAt: Date): Promise<boolean> => {
-    const inserted = await db.insert(requestNonces).values({ issuer, jti, expiresAt }).onConflictDoNothing().returning({ jti: requestNonces.jti });
-    const t = now().getTime();
-    if (t - lastSweep > sweepEveryMs) {
-      lastSweep = t;
-      // A jti is only a replay within its lifetime; after that exp alone rejects the token.
-      await db.delete(requestNonces).where(lt(requestNonces.expiresAt, now()));
-    }
-    return inserted.length === 1;
+  let queue: Pending[] = [];
+  let draining: Promise<void> | undefined;
+  let inserts = 0;
+
+  const sweep = () => {
+    const t = now();
+    if (t.getTime() - lastSweep <= sweepEveryMs) return;
+    lastSweep = t.getTime();
+    // A jti is only a replay within its lifetime; after that exp alone rejects the token.
+    db.delete(requestNonces)
+      .where(lt(requestNonces.expiresAt, t))
+      .then(
+        () => {},
+        (err: unknown) => options.onSweepError?.(err),
+      );
   };
+
+  const drain = async () => {
+    // Yield once so callers arriving in the same tick share the first insert.
+    await Promise.resolve();
+    try {
+      while (queue.length > 0) {
+        const batch = queue.slice(0, maxBatch);
+        queue = queue.slice(batch.length);
+        let stored: Set<string>;
+        try {
+          inserts++;
+          stored = await insertBatch(db, batch);
+        } catch (err) {
+          for (const p of batch) p.reject(err);
+          continue;
+        }
+        // The first caller with a key gets the row; any later one in the batch is a replay.
+        for (const p of batch) {
+          const key = keyOf(p.issuer, p.jti);
+          p.resolve(stored.delete(key));
+        }
+      }
+      sweep();
+    } finally {
+      // Cleared in the tick the queue was seen empty (see LedgerWriter.drain for why).
+      draining = undefined;
+    }
+  };
+
+  const remember = (issuer: string, jti: string, expiresAt: Date): Promise<boolean> =>
+    new Promise((resolve, reject) => {
+      queue.push({ issuer, jti, expiresAt, resolve, reject });
+      draining ??= drain();
+    });
+  // Insert statements made so far (each records a whole batch): for tests and metrics.
+  return Object.defineProperty(remember, "inserts", { get: () => inserts }) as typeof remember & { readonly inserts: number };
 }

@@ -3,6 +3,8 @@
  * bootstrap file or starts the demo, and serves. The only Node file that reads the environment.
  */
 import { serve } from "@hono/node-server";
+import cluster from "node:cluster";
+import { availableParallelism } from "node:os";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseConfig, type Config } from "../config.ts";
@@ -17,6 +19,8 @@ import { applyBootstrap } from "../bootstrap.ts";
 import { startDemo } from "../demo/setup.ts";
 import { DEMO_PEOPLE } from "../demo/data.ts";
 import { publishCheckpoint, startCheckpointer } from "../ledger/checkpoints.ts";
+import { createSecrets } from "../crypto/secrets.ts";
+import { runPrimary } from "./cluster.ts";
 
 /** HUREN_SECRET, or for the embedded database a secret kept in the data dir (never in the database). */
 async function masterSecret(config: Config): Promise<string> {
@@ -36,6 +40,40 @@ async function masterSecret(config: Config): Promise<string> {
 
 async function main() {
   const config = parseConfig(process.env);
+  const workers = config.workers === "auto" ? availableParallelism() : config.workers;
+  if (workers > 1 && cluster.isPrimary) return primary(config, workers);
+  return gateway(config);
+}
+
+/** Migrates and applies the bootstrap file once, then runs `workers` gateway processes. */
+async function primary(config: Config, workers: number) {
+  const logger = jsonLogger(config.log);
+  const url = config.databaseUrl!; // parseConfig requires it with HUREN_WORKERS > 1
+  await runPrimary({
+    workers,
+    logger,
+    async prepare() {
+      const database = config.migrate ? await openPostgres({ url, max: 1 }) : connectPostgres({ url, max: 1 });
+      try {
+        if (config.bootstrapPath) {
+          const secrets = await createSecrets(await masterSecret(config));
+          const report = await applyBootstrap(database.db, secrets, JSON.parse(await readFile(config.bootstrapPath, "utf8")));
+          logger.info({ event: "bootstrap", file: config.bootstrapPath, changed: report.changed, unchanged: report.unchanged });
+        }
+      } finally {
+        await database.close();
+      }
+    },
+    // Done above, once: the workers neither migrate nor apply the file, and never start the demo.
+    workerEnv: { HUREN_MIGRATE: "off", HUREN_BOOTSTRAP: "", HUREN_DEMO: "off" },
+    onListening({ address, port }, n) {
+      const host = address === "0.0.0.0" || address === "::" ? "127.0.0.1" : address;
+      process.stderr.write(`Huren gateway ${config.gatewayId} listening on http://${host}:${port} (postgres, ${n} processes, primary pid ${process.pid})\n`);
+    },
+  });
+}
+
+async function gateway(config: Config) {
   const logger = jsonLogger(config.log);
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const database = config.databaseUrl
@@ -83,7 +121,8 @@ async function main() {
       `    npm run --silent huren -- verify --key ${demo.windowKeyFile} --matter 220100-public-rental-housing --case NG-2026-000123 --subject resident-id:${DEMO_PEOPLE.zhangSan.id} --name ${DEMO_PEOPLE.zhangSan.name}`,
     );
   }
-  process.stderr.write(lines.join("\n") + "\n");
+  // In a cluster the primary prints one line for all processes.
+  if (cluster.isPrimary) process.stderr.write(lines.join("\n") + "\n");
 
   let stopping = false;
   const stop = async (signal: string) => {
