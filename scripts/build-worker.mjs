@@ -1,5 +1,6 @@
 // Bundles the Workers entry the way wrangler does (workerd conditions, node:* external via
-// nodejs_compat) to prove it builds without Node-only modules (PGlite, undici, fs).
+// nodejs_compat) to prove it builds without Node-only modules (PGlite, undici, fs) and with the
+// WebCrypto variant of #crypto-native.
 import { build } from "esbuild";
 
 const forbidden = ["@electric-sql/pglite", "undici", "drizzle-orm/pglite"];
@@ -20,6 +21,11 @@ const inputs = Object.keys(result.metafile.inputs);
 const leaked = inputs.filter((p) => forbidden.some((f) => p.includes(`node_modules/${f}/`)));
 if (leaked.length) {
   console.error(`worker bundle pulls in Node-only modules:\n  ${leaked.join("\n  ")}`);
+  process.exit(1);
+}
+// `#crypto-native` (package.json "imports") must resolve to WebCrypto under the workerd conditions.
+if (!inputs.includes("src/crypto/native.web.ts") || inputs.includes("src/crypto/native.node.ts")) {
+  console.error("worker bundle must use src/crypto/native.web.ts, not native.node.ts (check the #crypto-native conditions)");
   process.exit(1);
 }
 const bytes = result.metafile.outputs["dist/worker.js"].bytes;

@@ -6,7 +6,7 @@
  * the subject's id or name and never answer content (which may echo them).
  */
 import { z } from "zod";
-import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet } from "jose";
+import { isJsonObject, isJwkSet, JwsError, parseCompactJws, selectJwk, verifierFor, verifyParsedJws } from "../crypto/jws.ts";
 import { HttpClientError, type HttpResponse } from "../http-client.ts";
 import type { AdapterContext, AnswerSignature, CertStatus, EvidenceSource, LookupRequest, LookupResult } from "./types.ts";
 import { remoteLimitsShape } from "./limits.ts";
@@ -101,32 +101,65 @@ function buildBody(request: LookupRequest): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(body));
 }
 
-type KeyResolver = ReturnType<typeof createLocalJWKSet>;
+/** The department's registered public keys (a JWK Set), checked for shape once per change. */
+type DepartmentKeys = readonly Record<string, unknown>[];
 
-/** Verifies a department-signed answer and returns its payload (a JSON object) and who signed it. */
-async function verifySignedAnswer(token: string, keys: () => Promise<KeyResolver>): Promise<{ payload: Record<string, unknown>; signature: AnswerSignature }> {
-  let resolver: KeyResolver;
+/** Leeway for `exp`/`nbf` in signed answers, for clocks that disagree a little. */
+const ANSWER_CLOCK_TOLERANCE_S = 60;
+
+/** `exp`/`nbf`, when a department chooses to put them in its answers (as jose's jwtVerify checks them). */
+function timeProblem(payload: Record<string, unknown>, now: number): string | undefined {
+  const { nbf, exp, iat } = payload;
+  if (iat !== undefined && typeof iat !== "number") return "iat-not-a-number";
+  if (nbf !== undefined && typeof nbf !== "number") return "nbf-not-a-number";
+  if (nbf !== undefined && nbf > now + ANSWER_CLOCK_TOLERANCE_S) return "not-yet-valid";
+  if (exp !== undefined && typeof exp !== "number") return "exp-not-a-number";
+  if (exp !== undefined && exp <= now - ANSWER_CLOCK_TOLERANCE_S) return "expired";
+  return undefined;
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Verifies a department-signed answer and returns its payload (a JSON object) and who signed it.
+ * The key is the department's registered key named by `kid` (or its only key fit for `alg`).
+ */
+async function verifySignedAnswer(token: string, keys: () => Promise<DepartmentKeys>): Promise<{ payload: Record<string, unknown>; signature: AnswerSignature }> {
+  let jwks: DepartmentKeys;
   try {
-    resolver = await keys();
+    jwks = await keys();
   } catch (err) {
     return fail("adapter-error", `cannot load the department's keys (${err instanceof Error ? err.name : "error"})`);
   }
+  let header: Record<string, unknown>;
+  let bytes: Uint8Array;
   try {
-    // jwtVerify also enforces exp/nbf when a department chooses to put them in its answers.
-    const { payload, protectedHeader } = await jwtVerify(token, resolver, { algorithms: [...ANSWER_ALGORITHMS], clockTolerance: 60 });
-    return { payload: payload as Record<string, unknown>, signature: { alg: protectedHeader.alg, kid: protectedHeader.kid } };
+    const jws = parseCompactJws(token);
+    if (typeof jws.header.alg !== "string" || !ANSWER_ALGORITHMS.includes(jws.header.alg)) throw new JwsError("alg-not-allowed", "alg is not allowed");
+    const { jwk, alg } = selectJwk(jwks, jws.header);
+    await verifyParsedJws(jws, await verifierFor(jwk, alg), ANSWER_ALGORITHMS);
+    ({ header, payload: bytes } = jws);
   } catch (err) {
-    // A correctly signed payload that is not a JSON object is a malformed answer, not a forgery.
-    if (err instanceof joseErrors.JWTInvalid) return fail("malformed-answer", "signed answer payload is not a JSON object");
-    const code = err instanceof joseErrors.JOSEError ? err.code : err instanceof Error ? err.name : "error";
+    const code = err instanceof JwsError ? err.code : err instanceof Error ? err.name : "error";
     return fail("bad-signature", `answer signature not accepted (${code})`);
   }
+  // A correctly signed payload that is not a JSON object is a malformed answer, not a forgery.
+  let payload: unknown;
+  try {
+    payload = JSON.parse(strictUtf8.decode(bytes));
+  } catch {
+    payload = undefined;
+  }
+  if (!isJsonObject(payload)) return fail("malformed-answer", "signed answer payload is not a JSON object");
+  const problem = timeProblem(payload, Math.floor(Date.now() / 1000));
+  if (problem) return fail("bad-signature", `answer signature not accepted (${problem})`);
+  return { payload, signature: { alg: header.alg as string, kid: typeof header.kid === "string" ? header.kid : undefined } };
 }
 
 async function decodeAnswer(
   res: HttpResponse,
   config: HttpSourceConfig,
-  keys: () => Promise<KeyResolver>,
+  keys: () => Promise<DepartmentKeys>,
   request: LookupRequest,
 ): Promise<{ answer: unknown; signature?: AnswerSignature }> {
   let text: string;
@@ -179,14 +212,18 @@ export function createHttpSource(id: string, config: HttpSourceConfig, ctx: Adap
   // `htu` binds the token to exactly what is sent: path + query, as §2 defines it.
   const htu = `${url.pathname}${url.search}`;
 
-  // Keys are asked for on every signed answer (rotation takes effect at once), but re-imported
-  // only when the registered set actually changed.
-  let cachedKeys: { json: string; resolver: KeyResolver } | undefined;
-  const departmentKeys = async (): Promise<KeyResolver> => {
+  // Keys are asked for on every signed answer (rotation takes effect at once), but re-checked
+  // only when the registered set actually changed; each key is imported once (verifierFor).
+  let cachedKeys: { json: string; keys: DepartmentKeys } | undefined;
+  const departmentKeys = async (): Promise<DepartmentKeys> => {
     const jwks = await ctx.departmentKeys();
     const json = JSON.stringify(jwks);
-    if (cachedKeys?.json !== json) cachedKeys = { json, resolver: createLocalJWKSet(jwks as JSONWebKeySet) };
-    return cachedKeys.resolver;
+    if (cachedKeys?.json !== json) {
+      const snapshot: unknown = JSON.parse(json);
+      if (!isJwkSet(snapshot)) throw new TypeError("the department's JWK Set is malformed");
+      cachedKeys = { json, keys: snapshot.keys };
+    }
+    return cachedKeys.keys;
   };
 
   async function lookupOnce(request: LookupRequest, signal: AbortSignal | undefined): Promise<LookupResult> {

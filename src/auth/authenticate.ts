@@ -1,12 +1,13 @@
 /**
  * §2 signed requests: every check, each failing with its own problem code. Pure except for the
  * two lookups it is handed (the member, and the shared replay store), so it runs the same on
- * Node and Workers and is tested without HTTP.
+ * Node and Workers and is tested without HTTP. The signature is checked by src/crypto/jws.ts
+ * (node:crypto on Node, WebCrypto on Workers), with each member key imported once.
  */
-import { compactVerify, decodeProtectedHeader, importJWK, type CryptoKey } from "jose";
 import { authError } from "../errors.ts";
-import type { Member, PublicJwk } from "../members/members.ts";
-import { fromB64url, sha256b64url } from "../crypto/encoding.ts";
+import type { Member } from "../members/members.ts";
+import { sha256b64url } from "../crypto/encoding.ts";
+import { JwsError, parseCompactJws, verifierFor, verifyParsedJws, type ParsedJws } from "../crypto/jws.ts";
 
 export const REQUEST_TOKEN_TYPE = "huren-req+jwt";
 export const ALLOWED_ALGS = ["EdDSA", "ES256"] as const;
@@ -37,19 +38,6 @@ export interface AuthenticateInput {
   rememberJti(issuer: string, jti: string, expiresAt: Date): Promise<boolean>;
 }
 
-const keyCache = new Map<string, CryptoKey | Uint8Array>();
-
-async function importCached(jwk: PublicJwk, alg: string): Promise<CryptoKey | Uint8Array> {
-  const cacheKey = `${alg}:${JSON.stringify(jwk)}`;
-  let key = keyCache.get(cacheKey);
-  if (!key) {
-    key = await importJWK({ ...jwk }, alg);
-    if (keyCache.size > 1000) keyCache.clear(); // bounded: members × keys is small
-    keyCache.set(cacheKey, key);
-  }
-  return key;
-}
-
 function claim<T>(payload: Record<string, unknown>, name: string, check: (v: unknown) => v is T): T {
   const v = payload[name];
   if (!check(v)) throw authError("malformed-token", `claim "${name}" is missing or of the wrong type`);
@@ -57,6 +45,8 @@ function claim<T>(payload: Record<string, unknown>, name: string, check: (v: unk
 }
 const isString = (v: unknown): v is string => typeof v === "string";
 const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
+const isAllowedAlg = (v: string): v is (typeof ALLOWED_ALGS)[number] => (ALLOWED_ALGS as readonly string[]).includes(v);
+const utf8Decoder = new TextDecoder();
 
 /**
  * Checks a request's bearer token against PROTOCOL §2 and returns the caller.
@@ -73,24 +63,24 @@ export async function authenticate(input: AuthenticateInput): Promise<Authentica
   if (!match) throw authError("malformed-token", "Authorization must be 'Bearer' and a compact JWS");
   const token = match[1]!;
 
-  let protectedHeader: ReturnType<typeof decodeProtectedHeader>;
+  let jws: ParsedJws;
   try {
-    protectedHeader = decodeProtectedHeader(token);
-  } catch {
-    throw authError("malformed-token", "the token's protected header is not valid JSON");
+    jws = parseCompactJws(token);
+  } catch (err) {
+    throw authError("malformed-token", `the token is not a compact JWS: ${err instanceof JwsError ? err.message : "unreadable"}`);
   }
-  const { alg, kid, typ } = protectedHeader;
-  if (!alg || !(ALLOWED_ALGS as readonly string[]).includes(alg)) {
+  const { alg, kid, typ } = jws.header;
+  if (typeof alg !== "string" || !isAllowedAlg(alg)) {
     throw authError("unsupported-alg", `alg must be one of ${ALLOWED_ALGS.join(", ")}`);
   }
   if (typ !== REQUEST_TOKEN_TYPE) throw authError("wrong-token-type", `typ must be "${REQUEST_TOKEN_TYPE}"`);
-  if (!kid) throw authError("unknown-key", "the protected header has no kid");
-  if (protectedHeader.crit) throw authError("malformed-token", "no critical header extensions are understood");
+  if (typeof kid !== "string" || !kid) throw authError("unknown-key", "the protected header has no kid");
+  if (jws.header.crit) throw authError("malformed-token", "no critical header extensions are understood");
 
   // The issuer is read before the signature is checked, only to find the key to check it with.
   let unverified: Record<string, unknown>;
   try {
-    unverified = JSON.parse(new TextDecoder().decode(fromB64url(token.split(".")[1]!)));
+    unverified = JSON.parse(utf8Decoder.decode(jws.payload));
   } catch {
     throw authError("malformed-token", "the token's payload is not valid JSON");
   }
@@ -109,13 +99,13 @@ export async function authenticate(input: AuthenticateInput): Promise<Authentica
   const keyAlg = jwk.kty === "OKP" ? "EdDSA" : "ES256";
   if (keyAlg !== alg) throw authError("unsupported-alg", `key "${kid}" is for ${keyAlg}, not ${alg}`);
 
-  let payload: Record<string, unknown>;
   try {
-    const verified = await compactVerify(token, await importCached(jwk, alg), { algorithms: [alg] });
-    payload = JSON.parse(new TextDecoder().decode(verified.payload)) as Record<string, unknown>;
+    await verifyParsedJws(jws, await verifierFor(jwk, alg), [alg]);
   } catch {
     throw authError("bad-signature", "the token's signature does not verify with the registered key");
   }
+  // The signature covers the very payload bytes parsed above: they are now the verified claims.
+  const payload = unverified;
 
   const aud = payload.aud;
   if (aud !== input.gatewayId && !(Array.isArray(aud) && aud.length === 1 && aud[0] === input.gatewayId)) {

@@ -2,11 +2,13 @@
  * The person or organisation a verification is about: a resident identity number
  * (居民身份号码, GB 11643-1999) or a unified social credit code (统一社会信用代码, GB 32100-2015).
  *
- * Everything here is pure and runs unchanged on Node and Cloudflare Workers (WebCrypto only,
- * no Buffer, no eval). Check digits are verified at the edge so a clerk's typo is reported
- * as a typo instead of travelling to a department and coming back as "not found".
+ * Everything here is pure and runs unchanged on Node and Cloudflare Workers (no Buffer, no eval;
+ * hashing through `#crypto-native`: node:crypto on Node, WebCrypto on Workers). Check digits are
+ * verified at the edge so a clerk's typo is reported as a typo instead of travelling to a
+ * department and coming back as "not found".
  */
 import { z } from "zod";
+import { sha256 } from "#crypto-native";
 import { b64url } from "../crypto/encoding.ts";
 
 export type SubjectType = "resident-id" | "uscc";
@@ -223,7 +225,7 @@ export async function subjectDigest(id: string, salt: Uint8Array): Promise<strin
   const input = new Uint8Array(salt.length + idBytes.length);
   input.set(salt, 0);
   input.set(idBytes, salt.length);
-  return b64url(new Uint8Array(await crypto.subtle.digest("SHA-256", input)));
+  return b64url(await sha256(input));
 }
 
 /**

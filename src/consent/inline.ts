@@ -4,8 +4,8 @@
  * and nothing else: whether it is revoked, used up or meant for this verification is the
  * registry's and the policy's business (src/consent/registry.ts, src/policies/evaluate.ts).
  */
-import { compactVerify, decodeProtectedHeader, importJWK } from "jose";
 import { z } from "zod";
+import { parseCompactJws, verifierFor, verifyParsedJws, type ParsedJws } from "../crypto/jws.ts";
 import type { Member } from "../members/members.ts";
 import { subjectSchema } from "../catalog/subject.ts";
 import { ALLOWED_ALGS } from "../auth/authenticate.ts";
@@ -39,6 +39,8 @@ export type ConsentClaims = z.infer<typeof consentClaimsSchema>;
 
 export type TokenReading = { ok: true; claims: ConsentClaims; issuer: Member } | { ok: false; detail: string };
 
+const isAllowedAlg = (alg: string): alg is (typeof ALLOWED_ALGS)[number] => (ALLOWED_ALGS as readonly string[]).includes(alg);
+
 const looksLikeJws = (s: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(s);
 
 /** Is this the id of a consent rather than a token? A compact JWS is never this short. */
@@ -54,18 +56,20 @@ export const isConsentId = (value: string): boolean => consentIdSchema.safeParse
 export async function verifyConsentToken(token: string, ctx: { findMember(id: string): Promise<Member | undefined> }): Promise<TokenReading> {
   const fail = (detail: string): TokenReading => ({ ok: false, detail });
   if (!looksLikeJws(token)) return fail("consent is neither a compact JWS nor a consent id");
-  let header;
+  let jws: ParsedJws;
   try {
-    header = decodeProtectedHeader(token);
+    jws = parseCompactJws(token);
   } catch {
     return fail("consent token header is not valid JSON");
   }
+  const { header } = jws;
   if (header.typ !== CONSENT_TOKEN_TYPE) return fail(`consent token typ must be "${CONSENT_TOKEN_TYPE}"`);
-  if (!header.alg || !(ALLOWED_ALGS as readonly string[]).includes(header.alg)) return fail("consent token alg not allowed");
+  const alg = header.alg;
+  if (typeof alg !== "string" || !isAllowedAlg(alg)) return fail("consent token alg not allowed");
   if (header.crit) return fail("no critical header extensions are understood");
   let unverified: unknown;
   try {
-    unverified = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString("utf8"));
+    unverified = JSON.parse(new TextDecoder().decode(jws.payload));
   } catch {
     return fail("consent token payload is not JSON");
   }
@@ -75,14 +79,14 @@ export async function verifyConsentToken(token: string, ctx: { findMember(id: st
     return fail("consent token issuer is not an enabled consent collector or window");
   }
   const jwk = issuer.jwks.keys.find((k) => k.kid === header.kid);
-  if (!jwk || (jwk.kty === "OKP" ? "EdDSA" : "ES256") !== header.alg) return fail("consent token kid is not a key of its issuer for this alg");
-  let payload: unknown;
+  if (!jwk || (jwk.kty === "OKP" ? "EdDSA" : "ES256") !== alg) return fail("consent token kid is not a key of its issuer for this alg");
   try {
-    const { payload: bytes } = await compactVerify(token, await importJWK({ ...jwk }, header.alg), { algorithms: [header.alg] });
-    payload = JSON.parse(new TextDecoder().decode(bytes));
+    await verifyParsedJws(jws, await verifierFor(jwk, alg), [alg]);
   } catch {
     return fail("consent token signature does not verify");
   }
+  // The signature covers the payload bytes parsed above.
+  const payload = unverified;
   const parsed = consentClaimsSchema.safeParse(payload);
   if (!parsed.success) {
     // Paths only: a message could quote the subject id.

@@ -1,4 +1,5 @@
 /** Small byte helpers shared by the crypto modules (Node and Workers alike). */
+import { sha256 } from "#crypto-native";
 
 export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -17,8 +18,11 @@ export function fromB64url(text: string): Uint8Array {
   return out;
 }
 
-/** base64url SHA-256 of bytes or a UTF-8 string (the `bh` claim, request and receipt hashes). */
+/**
+ * base64url SHA-256 of bytes or a UTF-8 string (the `bh` claim, request and receipt hashes);
+ * node:crypto on Node, WebCrypto on Workers (`#crypto-native`).
+ * @example await sha256b64url("abc") // "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0"
+ */
 export async function sha256b64url(data: string | Uint8Array): Promise<string> {
-  const bytes = typeof data === "string" ? utf8(data) : data;
-  return b64url(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
+  return b64url(await sha256(data));
 }

@@ -4,8 +4,14 @@
  *   searched by person without storing who the person is;
  * - sealing: AES-256-GCM for private keys and adapter secrets stored in the database.
  * Keys are derived with HKDF so one secret serves both without reuse.
+ *
+ * The subject reference is computed on every verification, so its key is derived once as bytes
+ * and used through `#crypto-native` (node:crypto's HMAC on Node); the result is the same HMAC
+ * WebCrypto computed before (test/crypto-secrets.test.ts pins it: ledgers and consents name people
+ * by it). Sealing is rare and stays on WebCrypto.
  */
 import type { webcrypto } from "node:crypto";
+import { hmacSha256Key } from "#crypto-native";
 import { b64url, fromB64url, utf8 } from "./encoding.ts";
 
 export interface Secrets {
@@ -30,22 +36,15 @@ export async function createSecrets(secret: string): Promise<Secrets> {
     throw new Error("HUREN_SECRET must be base64url (generate one with `npm run huren -- secret`)");
   }
   if (raw.length < 32) throw new Error("HUREN_SECRET must be base64url of at least 32 random bytes");
-  const master = await crypto.subtle.importKey("raw", raw, "HKDF", false, ["deriveKey"]);
-  const derive = (info: string, algorithm: webcrypto.HmacImportParams | webcrypto.AesKeyGenParams, usages: webcrypto.KeyUsage[]) =>
-    crypto.subtle.deriveKey(
-      { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: utf8(info) },
-      master,
-      algorithm,
-      false,
-      usages,
-    );
-  const hmacKey = await derive("huren subject-ref v1", { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"]);
-  const sealKey = await derive("huren seal v1", { name: "AES-GCM", length: 256 }, ["encrypt", "decrypt"]);
+  const master = await crypto.subtle.importKey("raw", raw, "HKDF", false, ["deriveKey", "deriveBits"]);
+  const hkdf = (info: string): webcrypto.HkdfParams => ({ name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: utf8(info) });
+  // 256 bits: the key deriveKey made for { name: "HMAC", hash: "SHA-256", length: 256 }.
+  const subjectKey = await hmacSha256Key(new Uint8Array(await crypto.subtle.deriveBits(hkdf("huren subject-ref v1"), master, 256)));
+  const sealKey = await crypto.subtle.deriveKey(hkdf("huren seal v1"), master, { name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
 
   return {
     async subjectRef(subject) {
-      const mac = await crypto.subtle.sign("HMAC", hmacKey, utf8(`${subject.type}:${subject.id}`));
-      return `sr1_${b64url(new Uint8Array(mac))}`;
+      return `sr1_${b64url(await subjectKey.mac(`${subject.type}:${subject.id}`))}`;
     },
     async seal(plaintext) {
       const iv = crypto.getRandomValues(new Uint8Array(12));
