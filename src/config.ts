@@ -26,6 +26,8 @@ const envSchema = z.object({
   HUREN_MIGRATE: z.enum(["auto", "off"]).default("auto"),
   /** "off" disables the demo even without a bootstrap file. */
   HUREN_DEMO: z.enum(["auto", "off"]).default("auto"),
+  /** Longest a cached configuration table is used if its change notification was lost; 0 = no cache. */
+  HUREN_CONFIG_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /** Gateway processes sharing the port (node:cluster); "auto" = one per CPU. PostgreSQL only. */
   HUREN_WORKERS: z.union([z.literal("auto"), z.coerce.number().int().min(1).max(256)]).default(1),
 });
@@ -46,6 +48,8 @@ export interface Config {
   log: "silent" | "info" | "debug";
   /** Demo departments and servers start only when no bootstrap file is named (§4). */
   demo: boolean;
+  /** See src/config/cache.ts: how stale the hot path's configuration can get without a notification. */
+  configCacheTtlMs: number;
   /** Gateway processes to run; "auto" is resolved by the entry (it knows the CPU count). */
   workers: number | "auto";
 }
@@ -80,6 +84,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     migrate: e.HUREN_MIGRATE === "auto",
     log: e.HUREN_LOG,
     demo: e.HUREN_BOOTSTRAP === undefined && e.HUREN_DEMO === "auto",
+    configCacheTtlMs: e.HUREN_CONFIG_CACHE_TTL_MS,
     workers: e.HUREN_WORKERS,
   };
 }

@@ -5,6 +5,7 @@ import type { GatewayKeys } from "./keys/gateway-keys.ts";
 import type { SourceResolver } from "./sources/resolve.ts";
 import type { LedgerSigner } from "./ledger/checkpoints.ts";
 import type { LedgerWriter } from "./ledger/writer.ts";
+import type { ConfigCache } from "./config/cache.ts";
 
 export interface Logger {
   info(event: Record<string, unknown>): void;
@@ -19,6 +20,8 @@ export interface AppDeps {
   secrets: Secrets;
   keys: GatewayKeys;
   resolver: SourceResolver;
+  /** Configuration the hot path reads (matters, evidence types, policies, adapters, members), cached in process. */
+  config: ConfigCache;
   /** The ledger's note key (checkpoints) and its group-commit writer. */
   ledger: { signer: LedgerSigner; writer: LedgerWriter };
   now: () => Date;

@@ -14,6 +14,8 @@ describe("parseConfig", () => {
     [{ HUREN_DEMO: "off" }, { demo: false }],
     [{ DATABASE_URL: "postgres://u@db:5432/huren", PORT: "" }, { databaseUrl: "postgres://u@db:5432/huren", port: 8787, workers: 1 }],
     [{ DATABASE_URL: "postgres://u@db:5432/huren", HUREN_WORKERS: "4" }, { workers: 4 }],
+    [{}, { configCacheTtlMs: 30_000 }],
+    [{ HUREN_CONFIG_CACHE_TTL_MS: "0" }, { configCacheTtlMs: 0 }],
     [{ DATABASE_URL: "postgres://u@db:5432/huren", HUREN_WORKERS: "auto" }, { workers: "auto" }],
   ];
   for (const [env, expected] of table) {

@@ -7,6 +7,7 @@ import type { z } from "zod";
 import { evidenceTypes, matters } from "../db/schema.ts";
 import type { Queryable } from "../db/types.ts";
 import { HurenError } from "../errors.ts";
+import { configWrite } from "../config/changes.ts";
 import {
   BUILTIN_EVIDENCE_TYPES,
   isBuiltinType,
@@ -45,10 +46,8 @@ export async function putEvidenceType(db: Queryable, type: string, body: Evidenc
   }
   const existing = await db.select({ type: evidenceTypes.type }).from(evidenceTypes).where(eq(evidenceTypes.type, type));
   const definition = { ...body } as Record<string, unknown>;
-  await db
-    .insert(evidenceTypes)
-    .values({ type, definition })
-    .onConflictDoUpdate({ target: evidenceTypes.type, set: { definition, updatedAt: new Date() } });
+  // This process's config cache reads again at once (the NOTIFY tells the other processes).
+  await configWrite("evidence_types", db.insert(evidenceTypes).values({ type, definition }).onConflictDoUpdate({ target: evidenceTypes.type, set: { definition, updatedAt: new Date() } }));
   return { created: existing.length === 0, type: { ...(body as Omit<EvidenceTypeDef, "type" | "builtin">), type, builtin: false } };
 }
 
@@ -77,9 +76,6 @@ export async function putMatter(db: Queryable, code: string, body: MatterBody): 
   }
   const existing = await getMatter(db, code);
   const values = { name: body.name, region: body.region, requirements: body.requirements };
-  await db
-    .insert(matters)
-    .values({ code, ...values })
-    .onConflictDoUpdate({ target: matters.code, set: { ...values, updatedAt: new Date() } });
+  await configWrite("matters", db.insert(matters).values({ code, ...values }).onConflictDoUpdate({ target: matters.code, set: { ...values, updatedAt: new Date() } }));
   return { created: existing === undefined, matter: { code, ...values } };
 }

@@ -20,5 +20,15 @@ export async function openPglite(options: { dataDir?: string | undefined }): Pro
   await client.waitReady;
   const db = drizzle(client, { schema }) as unknown as Db;
   await migrate(drizzle(client), { migrationsFolder: MIGRATIONS_FOLDER });
-  return { db, driver: "pglite", close: () => client.close() };
+  return {
+    db,
+    driver: "pglite",
+    // One in-process connection that cannot drop: onListen runs once, when listening starts.
+    async listen(channel, onNotify, onListen) {
+      const stop = await client.listen(channel, onNotify);
+      onListen();
+      return () => stop();
+    },
+    close: () => client.close(),
+  };
 }

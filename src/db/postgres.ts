@@ -28,7 +28,19 @@ export function connectPostgres(options: PostgresOptions): Database {
     onnotice: () => {},
   });
   const db = drizzle(client, { schema }) as unknown as Db;
-  return { db, driver: "postgres", close: () => client.end({ timeout: 5 }) };
+  return {
+    db,
+    driver: "postgres",
+    // postgres.js listens on a connection of its own (outside the pool `max`), listens again
+    // whenever that connection is lost and calls onlisten each time it does.
+    async listen(channel, onNotify, onListen) {
+      const { unlisten } = await client.listen(channel, onNotify, onListen);
+      return async () => {
+        await unlisten();
+      };
+    },
+    close: () => client.end({ timeout: 5 }),
+  };
 }
 
 /** Connects and applies the migrations in drizzle/ (Node only: the migrator reads files). */

@@ -11,5 +11,12 @@ export type Queryable = Db | Tx;
 export interface Database {
   db: Db;
   driver: "pglite" | "postgres";
+  /**
+   * Subscribes to NOTIFY on `channel`; resolves once listening, with a function that stops.
+   * `onListen` runs every time the subscription is (re)established, the first time included:
+   * notifications sent while a connection was down are lost, so it means "anything may have
+   * changed". Absent when nothing may outlive a request (the Worker's per-request connection).
+   */
+  listen?(channel: string, onNotify: (payload: string) => void, onListen: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

@@ -9,7 +9,8 @@ import type { HttpClient } from "../http-client.ts";
 import { createSecrets } from "../crypto/secrets.ts";
 import { loadGatewayKeys } from "../keys/gateway-keys.ts";
 import { outboundSigner } from "../keys/outbound.ts";
-import { createMemberCache } from "../members/members.ts";
+import { ConfigChanges } from "../config/changes.ts";
+import { createConfigCache, listenForConfigChanges } from "../config/cache.ts";
 import { SourceResolver } from "../sources/resolve.ts";
 import { loadLedgerSigner } from "../ledger/checkpoints.ts";
 import { LedgerWriter } from "../ledger/writer.ts";
@@ -25,6 +26,15 @@ export interface AssembleOptions {
   now?: () => Date;
   readFile?: (path: string) => Promise<string>;
   lookupDeadlineMs?: number;
+  configCache?: {
+    /** How stale cached configuration may get if a change notification is lost; 0 caches nothing. Default 30 s. */
+    ttlMs?: number | undefined;
+    /**
+     * Listen for the database's change notifications (default true, where the driver can).
+     * The Worker passes false: its deps, and so its cache, live for one request.
+     */
+    listen?: boolean;
+  };
 }
 
 /**
@@ -53,14 +63,20 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
   const prng = pooledPrng();
   const newId = () => ulid(undefined, prng);
   const signer = outboundSigner(keys.signer, gatewayId, now, () => `gw_${newId()}`);
-  // Signed department answers are checked against the department's registered keys on every
-  // lookup; a short-TTL cache saves that round trip. A department should start signing with a
-  // newly added key only after MEMBER_CACHE_TTL_MS (removals take effect within it too).
-  const members = createMemberCache(db);
+  // Matters, evidence types, policies, adapters and members, read once and kept until a change
+  // is noticed: a write through this process at once, anyone's write when its NOTIFY arrives,
+  // at the latest after the TTL. Signed department answers are checked against the department's
+  // keys from here too: a department should start signing with a newly added key only after
+  // MEMBER_CACHE_TTL_MS (a kid miss does not read again there, unlike authentication).
+  const changes = new ConfigChanges();
+  const config = createConfigCache(db, { ttlMs: options.configCache?.ttlMs, changes });
+  const stopListening = options.configCache?.listen === false ? undefined : await listenForConfigChanges(database, changes, options.logger);
+  const members = config.members;
   const ledger = { signer: await loadLedgerSigner(db, secrets, gatewayId), writer: new LedgerWriter(db) };
   const resolver = new SourceResolver({
     db,
     secrets,
+    routes: () => config.adapterRoutes(),
     context: (department) => ({
       department,
       http: options.http,
@@ -77,12 +93,14 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
     secrets,
     keys,
     resolver,
+    config,
     ledger,
     now,
     newId,
     logger: options.logger,
     ...(options.lookupDeadlineMs ? { lookupDeadlineMs: options.lookupDeadlineMs } : {}),
     async close() {
+      await stopListening?.().catch(() => {});
       await ledger.writer.idle();
       await resolver.close();
       await options.http.close?.();

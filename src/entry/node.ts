@@ -90,6 +90,7 @@ async function gateway(config: Config) {
     logger,
     maxBodyBytes: config.maxBodyBytes,
     readFile: (path) => readFile(resolve(path), "utf8"),
+    configCache: { ttlMs: config.configCacheTtlMs },
   });
 
   if (config.bootstrapPath) {

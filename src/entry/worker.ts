@@ -46,6 +46,9 @@ export default {
       http: createFetchHttpClient(),
       logger: jsonLogger(config.log, (line) => console.log(line)),
       maxBodyBytes: config.maxBodyBytes,
+      // These deps live for one request: the cache only spares repeated reads within it, and a
+      // LISTEN connection per request would be waste.
+      configCache: { listen: false },
     });
     try {
       return await createApp(deps).fetch(request);

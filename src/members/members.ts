@@ -7,6 +7,8 @@ import { asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { members } from "../db/schema.ts";
 import type { Queryable } from "../db/types.ts";
+import { ConfigChanges, configWrite } from "../config/changes.ts";
+import { ReadThrough } from "../config/read-through.ts";
 
 export const MEMBER_KINDS = ["window", "department", "auditor", "consent-collector", "admin"] as const;
 export type MemberKind = (typeof MEMBER_KINDS)[number];
@@ -66,27 +68,23 @@ function toMember(row: typeof members.$inferSelect): Member {
 }
 
 /**
- * Bumped by every putMember in this process, before and after it writes: member caches in this
- * process then re-read at once, so a change made here (a key removed, a member disabled) takes
- * effect on the next request; changes made by other processes take effect within the cache TTL.
- */
-let localChanges = 0;
-
-/**
  * Creates or replaces a member. Returns whether it was created.
  * @example
  * await putMember(db, "nanguan-window-01", { kind: "window", name: "南关区政务服务中心 01", region: "220102", jwks, enabled: true });
  */
 export async function putMember(db: Queryable, id: string, body: MemberBody): Promise<{ member: Member; created: boolean }> {
-  localChanges++;
   const values = { kind: body.kind, name: body.name, region: body.region ?? null, jwks: body.jwks, enabled: body.enabled };
   const existing = await db.select({ id: members.id }).from(members).where(eq(members.id, id));
-  const [row] = await db
-    .insert(members)
-    .values({ id, ...values })
-    .onConflictDoUpdate({ target: members.id, set: { ...values, updatedAt: new Date() } })
-    .returning();
-  localChanges++;
+  // Member caches in this process read again at once: a key removed or a member disabled here
+  // takes effect on the next request, before the NOTIFY comes back.
+  const [row] = await configWrite(
+    "members",
+    db
+      .insert(members)
+      .values({ id, ...values })
+      .onConflictDoUpdate({ target: members.id, set: { ...values, updatedAt: new Date() } })
+      .returning(),
+  );
   return { member: toMember(row!), created: existing.length === 0 };
 }
 
@@ -103,45 +101,44 @@ export interface MemberCache {
   get(id: string, options?: { fresh?: boolean }): Promise<Member | undefined>;
 }
 
+export interface MemberCacheOptions {
+  /** Default {@link MEMBER_CACHE_TTL_MS}; 0 caches nothing. */
+  ttlMs?: number;
+  max?: number;
+  now?: () => number;
+  /**
+   * The process's invalidation signal (NOTIFY on the members table, listener reconnects).
+   * Without it only writes made through putMember in this process invalidate, and changes
+   * made elsewhere take effect within `ttlMs`.
+   */
+  changes?: ConfigChanges;
+}
+
 /**
  * A read-through cache of members for the hot path (authenticating every request, checking
- * department keys on every signed answer), which otherwise costs a database round trip each.
+ * department keys on every signed answer, the answering department's region), which otherwise
+ * costs a database round trip each.
  *
- * Bounded staleness: a member is re-read after `ttlMs`, so a key removal, a disable or a kind
- * change made through another gateway process takes effect within `ttlMs` everywhere (at once in
- * the process that made it with putMember, when that write is not inside a longer transaction).
- * Unknown ids are never cached (a flood of made-up issuers cannot
- * evict real members, and a newly registered member works at once). Concurrent reads of one id
- * share one query. Entries are bounded by `max` (oldest dropped first).
+ * Bounded staleness: a member is read again after a change made through putMember in this
+ * process (at once), after a change anywhere when `changes` is wired to the database's
+ * notifications (as soon as the notice arrives), and in any case after `ttlMs`. Unknown ids are
+ * never cached (a flood of made-up issuers cannot evict real members, and a newly registered
+ * member works at once). Concurrent reads of one id share one query. Entries are bounded by
+ * `max` (oldest dropped first).
  * @example
- * const members = createMemberCache(db);
+ * const members = createMemberCache(db, { changes });
  * const caller = await members.get("nanguan-window-01");
  */
-export function createMemberCache(db: Queryable, options: { ttlMs?: number; max?: number; now?: () => number } = {}): MemberCache {
-  const ttlMs = options.ttlMs ?? MEMBER_CACHE_TTL_MS;
-  const max = options.max ?? 10_000;
-  const now = options.now ?? Date.now;
-  const entries = new Map<string, { at: number; epoch: number; member: Promise<Member | undefined> }>();
-  return {
-    get(id, { fresh = false } = {}) {
-      const hit = entries.get(id);
-      const t = now();
-      if (!fresh && ttlMs > 0 && hit && hit.epoch === localChanges && t - hit.at < ttlMs) return hit.member;
-      const epoch = localChanges;
-      const member = getMember(db, id);
-      if (ttlMs <= 0) return member;
-      entries.delete(id);
-      entries.set(id, { at: t, epoch, member });
-      if (entries.size > max) entries.delete(entries.keys().next().value!);
-      const forget = () => {
-        if (entries.get(id)?.member === member) entries.delete(id);
-      };
-      member.then((m) => {
-        if (!m) forget();
-      }, forget);
-      return member;
-    },
-  };
+export function createMemberCache(db: Queryable, options: MemberCacheOptions = {}): MemberCache {
+  const changes = options.changes ?? new ConfigChanges();
+  const cache = new ReadThrough((id: string) => getMember(db, id), {
+    ttlMs: options.ttlMs ?? MEMBER_CACHE_TTL_MS,
+    max: options.max ?? 10_000,
+    now: options.now ?? Date.now,
+    stamp: () => changes.stamp(["members"]),
+    keep: (member) => member !== undefined,
+  });
+  return { get: (id, opts) => cache.get(id, opts) };
 }
 
 export async function listMembers(db: Queryable): Promise<Member[]> {

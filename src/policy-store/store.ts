@@ -13,6 +13,7 @@ import { governedTypes, policySections, type PolicyDocument, type PolicyVersion 
 import { getEvidenceType } from "../catalog/store.ts";
 import { claimFieldNames } from "../catalog/evidence-types.ts";
 import { getMember } from "../members/members.ts";
+import { configWrite } from "../config/changes.ts";
 
 export const policyHash = (doc: PolicyDocument): Promise<string> => sha256b64url(canonicalize(doc)!);
 
@@ -53,7 +54,8 @@ export async function checkPolicyAgainstCatalog(db: Queryable, doc: PolicyDocume
 export async function putPolicy(db: Db, id: string, document: PolicyDocument): Promise<{ policy: PolicyVersion; created: boolean; changed: boolean }> {
   await checkPolicyAgainstCatalog(db, document);
   const hash = await policyHash(document);
-  return db.transaction(async (tx) => {
+  // This process's config cache reads again at once (the NOTIFY tells the other processes).
+  return configWrite("policies", db.transaction(async (tx) => {
     // Lock the row (if any) so two admins cannot both create version n+1.
     const [current] = await tx.select().from(policies).where(eq(policies.id, id)).for("update");
     if (current?.hash === hash) return { policy: toVersion(current), created: false, changed: false };
@@ -65,7 +67,7 @@ export async function putPolicy(db: Db, id: string, document: PolicyDocument): P
       : await tx.insert(policies).values(values).onConflictDoNothing().returning();
     if (written.length === 0) throw new HurenError("conflict", 409, "Concurrent change", `policy "${id}" was changed concurrently; retry`);
     return { policy: toVersion(values), created: !current, changed: true };
-  });
+  }));
 }
 
 export async function getPolicy(db: Queryable, id: string): Promise<PolicyVersion | undefined> {
@@ -89,7 +91,11 @@ export async function getPolicyVersion(db: Queryable, id: string, version: numbe
  * would have to know both document forms.
  */
 export async function policiesFor(db: Queryable, types: string[]): Promise<PolicyVersion[]> {
-  if (types.length === 0) return [];
+  return types.length === 0 ? [] : governing(await listPolicies(db), types);
+}
+
+/** Those of `policies` that govern any of `types`: what {@link policiesFor} keeps. */
+export function governing(policies: readonly PolicyVersion[], types: readonly string[]): PolicyVersion[] {
   const wanted = new Set(types);
-  return (await listPolicies(db)).filter((p) => governedTypes(p.document).some((t) => wanted.has(t)));
+  return policies.filter((p) => governedTypes(p.document).some((t) => wanted.has(t)));
 }

@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { MiddlewareHandler } from "hono";
 import type { AppDeps } from "../deps.ts";
 import { jsonBody, requireMember, type AppEnv } from "../http/middleware.ts";
-import { createMemberCache, type MemberKind } from "../members/members.ts";
+import type { MemberKind } from "../members/members.ts";
 import { createNonceStore } from "../auth/nonces.ts";
 
 export const problemSchema = z.object({
@@ -41,9 +41,10 @@ export interface RouteKit {
 }
 
 export function createRouteKit(deps: AppDeps): RouteKit {
-  // Every signed request needs its member; a short-TTL cache saves that round trip (a key removed
-  // or a member disabled through another gateway process takes effect within MEMBER_CACHE_TTL_MS).
-  const members = createMemberCache(deps.db);
+  // Every signed request needs its member; the config cache's member cache saves that round trip
+  // (a key removed or a member disabled through another gateway process takes effect when its
+  // change notification arrives, at the latest within MEMBER_CACHE_TTL_MS).
+  const members = deps.config.members;
   const options = {
     gatewayId: deps.gatewayId,
     now: deps.now,

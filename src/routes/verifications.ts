@@ -28,6 +28,7 @@ export function registerVerificationRoutes(app: OpenAPIHono<AppEnv>, kit: RouteK
     secrets: deps.secrets,
     signer: deps.keys.signer,
     resolver: deps.resolver,
+    config: deps.config,
     gatewayId: deps.gatewayId,
     now: deps.now,
     newId: deps.newId,

@@ -7,7 +7,7 @@
  */
 import { eq } from "drizzle-orm";
 import { adapters, members } from "../db/schema.ts";
-import type { Db } from "../db/types.ts";
+import type { Db, Queryable } from "../db/types.ts";
 import type { Secrets } from "../crypto/secrets.ts";
 import type { AdapterContext, EvidenceSource } from "../adapters/types.ts";
 import { loadAdapterConfig } from "./store.ts";
@@ -15,6 +15,25 @@ import { buildResilientSource, type BuildInput } from "./build.ts";
 import type { ResilientSource } from "./resilience.ts";
 import { LookupStats, type StatsSummary } from "./stats.ts";
 import type { BreakerSnapshot } from "./breaker.ts";
+
+/** An enabled adapter as the resolver picks among them: what it answers for and where. */
+export interface AdapterRoute {
+  id: string;
+  version: number;
+  department: string;
+  evidenceTypes: string[];
+  /** The department's region; a department without one answers nowhere. */
+  departmentRegion: string | null;
+}
+
+/** Every enabled adapter with its department's region: one query, what the config cache holds. */
+export async function loadAdapterRoutes(db: Queryable): Promise<AdapterRoute[]> {
+  return db
+    .select({ id: adapters.id, version: adapters.version, department: adapters.department, evidenceTypes: adapters.evidenceTypes, departmentRegion: members.region })
+    .from(adapters)
+    .innerJoin(members, eq(members.id, adapters.department))
+    .where(eq(adapters.enabled, true));
+}
 
 export interface ResolvedSource {
   adapterId: string;
@@ -39,6 +58,8 @@ export function regionCoverage(deptRegion: string, region: string): number {
 export interface SourceResolverDeps {
   db: Db;
   secrets: Secrets;
+  /** The enabled adapters, e.g. from the config cache; default {@link loadAdapterRoutes} on every resolve. */
+  routes?: () => Promise<AdapterRoute[]>;
   /** Everything a source needs but its config, for one department. */
   context(department: string): AdapterContext;
 }
@@ -62,22 +83,20 @@ export class SourceResolver {
 
   /** The enabled adapter for `evidenceType` closest to `region`, or undefined. */
   async resolve(evidenceType: string, region: string | null): Promise<ResolvedSource | undefined> {
-    const rows = await this.deps.db
-      .select({ id: adapters.id, version: adapters.version, department: adapters.department, types: adapters.evidenceTypes, deptRegion: members.region })
-      .from(adapters)
-      .innerJoin(members, eq(members.id, adapters.department))
-      .where(eq(adapters.enabled, true));
-    let best: (typeof rows)[number] | undefined;
+    const rows = await (this.deps.routes ?? (() => loadAdapterRoutes(this.deps.db)))();
+    let best: AdapterRoute | undefined;
     let bestScore = -1;
     for (const row of rows) {
-      if (!row.types.includes(evidenceType) || !row.deptRegion || !region) continue;
-      const score = regionCoverage(row.deptRegion, region);
+      if (!row.evidenceTypes.includes(evidenceType) || !row.departmentRegion || !region) continue;
+      const score = regionCoverage(row.departmentRegion, region);
       if (score > bestScore || (score === bestScore && best && row.id < best.id)) {
         best = row;
         bestScore = score;
       }
     }
     if (!best || bestScore < 0) return undefined;
+    // The row may come from a cache, but the version recorded is always the one read with the
+    // config that built the source (see build): a cached row can cost a rebuild, never a wrong number.
     const built = await this.sourceFor(best.id, best.version);
     return built && { adapterId: best.id, adapterVersion: built.version, department: best.department, source: built.source };
   }

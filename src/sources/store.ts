@@ -12,6 +12,7 @@ import { adapters, adapterVersions } from "../db/schema.ts";
 import type { Queryable } from "../db/types.ts";
 import type { Secrets } from "../crypto/secrets.ts";
 import { HurenError, type FieldError } from "../errors.ts";
+import { configWrite } from "../config/changes.ts";
 import { getMember, memberIdSchema } from "../members/members.ts";
 import { getEvidenceType } from "../catalog/store.ts";
 import type { EvidenceTypeDef } from "../catalog/evidence-types.ts";
@@ -146,7 +147,8 @@ export async function putAdapter(
     } else publicPart[k] = v;
   }
 
-  return db.transaction(async (tx) => {
+  // This process's resolver picks from fresh rows at once (the NOTIFY tells the other processes).
+  return configWrite("adapters", db.transaction(async (tx) => {
     const [existing] = await tx.select().from(adapters).where(eq(adapters.id, id));
     if (existing) {
       const opened = existing.sealedSecrets ? (JSON.parse(await secrets.unseal(existing.sealedSecrets)) as object) : {};
@@ -185,7 +187,7 @@ export async function putAdapter(
     if (!row) throw new HurenError("conflict", 409, "Concurrent change", `adapter "${id}" was changed concurrently; retry`);
     await tx.insert(adapterVersions).values(versionRow(row, changedBy ?? null));
     return { created: !existing, changed: true, adapter: toRecord(row) };
-  });
+  }));
 }
 
 function versionRow(row: typeof adapters.$inferSelect, changedBy: string | null): typeof adapterVersions.$inferInsert {

@@ -7,18 +7,20 @@
 import type { Db } from "../db/types.ts";
 import type { EvidenceTypeDef } from "../catalog/evidence-types.ts";
 import { claimFieldNames } from "../catalog/evidence-types.ts";
-import { getMember, type Member } from "../members/members.ts";
+import type { Member } from "../members/members.ts";
 import { denial, evaluate, type ConsentFacts, type Decision } from "../policies/evaluate.ts";
 import { policySections, type PolicyVersion } from "../policies/model.ts";
 import { regionListCovers } from "../policies/regions.ts";
-import { policiesFor } from "../policy-store/store.ts";
 import { quotaUsage, takeQuota } from "../quotas/counters.ts";
 import { takeConsentUse } from "../consent/registry.ts";
 import type { ResolvedSource, SourceResolver } from "../sources/resolve.ts";
+import { directConfig, type ConfigReader } from "../config/cache.ts";
 
 export interface DecideDeps {
   db: Db;
   resolver: SourceResolver;
+  /** Where policies and departments' regions are read; default the database, each time. */
+  config?: ConfigReader;
 }
 
 export interface ItemPlan {
@@ -67,10 +69,11 @@ async function pickSource(deps: DecideDeps, type: string, input: PlanInput, poli
  * plans[0].decision.permit; plans[0].resolved?.adapterId;
  */
 export async function planItems(deps: DecideDeps, input: PlanInput): Promise<ItemPlan[]> {
-  const policies = await policiesFor(deps.db, input.items.map((i) => i.def.type));
+  const config = deps.config ?? directConfig(deps.db);
+  const policies = await config.policiesFor(input.items.map((i) => i.def.type));
   const regions = new Map<string, string | undefined>();
   const regionOf = async (department: string) => {
-    if (!regions.has(department)) regions.set(department, (await getMember(deps.db, department))?.region ?? undefined);
+    if (!regions.has(department)) regions.set(department, (await config.member(department))?.region ?? undefined);
     return regions.get(department);
   };
   const plans: ItemPlan[] = [];

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import type { Secrets } from "../crypto/secrets.ts";
 import { HurenError } from "../errors.ts";
-import { getEvidenceType, getMatter } from "../catalog/store.ts";
+import { directConfig } from "../config/cache.ts";
 import type { EvidenceTypeDef } from "../catalog/evidence-types.ts";
 import { matterCodeSchema } from "../catalog/evidence-types.ts";
 import { subjectSchema } from "../catalog/subject.ts";
@@ -70,18 +70,21 @@ export interface DryRunResult {
 export async function dryRun(deps: DecideDeps & { secrets: Secrets; now: () => Date }, input: DryRunRequest): Promise<DryRunResult> {
   const requester = await getMember(deps.db, input.requester);
   if (requester?.kind !== "window") throw new HurenError("unknown-member", 422, "Unknown window", `"${input.requester}" is not a registered window`, { errors: [{ path: "requester", message: "not a registered window" }] });
-  const matter = await getMatter(deps.db, input.matter);
+  // The requester is read fresh (an admin asking about a window just registered); the rest as a
+  // verification in this process would read it, so the answer is the one it would get.
+  const config = deps.config ?? directConfig(deps.db);
+  const matter = await config.matter(input.matter);
   if (!matter) throw new HurenError("unknown-matter", 422, "Unknown matter", `matter "${input.matter}" is not in the catalog`);
   const wanted = input.evidence ?? matter.requirements.filter((r) => r.exempt).map((r) => ({ type: r.evidenceType, fields: undefined }));
   const items: { def: EvidenceTypeDef; fields: string[] | undefined }[] = [];
   for (const item of wanted) {
-    const def = await getEvidenceType(deps.db, item.type);
+    const def = await config.evidenceType(item.type);
     if (!def) throw new HurenError("unknown-evidence-type", 422, "Unknown evidence type", `evidence type "${item.type}" is not in the catalog`);
     items.push({ def, fields: item.fields });
   }
   const now = input.at ? new Date(input.at) : deps.now();
   const presented = input.consent && input.subject ? await presentConsent(deps, input.consent, input.subject, { now, register: false }) : undefined;
-  const plans = await planItems(deps, {
+  const plans = await planItems({ db: deps.db, resolver: deps.resolver, config }, {
     requester,
     uid: input.uid,
     matter,

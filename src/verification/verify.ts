@@ -8,7 +8,7 @@ import type { Db } from "../db/types.ts";
 import type { Secrets } from "../crypto/secrets.ts";
 import { HurenError } from "../errors.ts";
 import type { AuthenticatedCaller } from "../auth/authenticate.ts";
-import { getMatter, getEvidenceType } from "../catalog/store.ts";
+import { directConfig, type ConfigReader } from "../config/cache.ts";
 import type { EvidenceTypeDef } from "../catalog/evidence-types.ts";
 import type { Decision } from "../policies/evaluate.ts";
 import { consentFacts, markConsentUseLedgered, presentConsent } from "../consent/registry.ts";
@@ -34,6 +34,8 @@ export interface VerifyDeps {
   lookupDeadlineMs: number;
   log: (event: Record<string, unknown>) => void;
   logError: (event: Record<string, unknown>) => void;
+  /** Where the matter, evidence types, policies and regions are read; default the database, each time. */
+  config?: ConfigReader;
 }
 
 /**
@@ -61,7 +63,8 @@ export async function verify(
   const verificationId = `vf_${deps.newId()}`;
   const startedAt = deps.now();
 
-  const matter = await getMatter(deps.db, body.matter);
+  const config = deps.config ?? directConfig(deps.db);
+  const matter = await config.matter(body.matter);
   if (!matter) throw new HurenError("unknown-matter", 422, "Unknown matter", `matter "${body.matter}" is not in the catalog`);
   const wanted = body.evidence ?? matter.requirements.filter((r) => r.exempt).map((r) => ({ type: r.evidenceType, fields: undefined }));
   if (wanted.length === 0) {
@@ -71,7 +74,7 @@ export async function verify(
   }
   const defs: EvidenceTypeDef[] = [];
   for (const item of wanted) {
-    const def = await getEvidenceType(deps.db, item.type);
+    const def = await config.evidenceType(item.type);
     if (!def) throw new HurenError("unknown-evidence-type", 422, "Unknown evidence type", `evidence type "${item.type}" is not in the catalog`);
     defs.push(def);
   }
@@ -80,7 +83,7 @@ export async function verify(
   // applies to every item it covers; one that cannot be read counts as none.
   const presented = body.consent ? await presentConsent(deps, body.consent, body.subject, { now: startedAt, register: true }) : undefined;
   const consent = presented?.record;
-  const planned = await planItems(deps, {
+  const planned = await planItems({ db: deps.db, resolver: deps.resolver, config }, {
     requester,
     uid: caller.uid,
     matter,
