@@ -30,8 +30,12 @@ export function createApp(deps: AppDeps) {
     c.set("requestId", requestId);
     c.set("logFields", {});
     const started = performance.now();
-    await next();
+    // Set before the handler runs, so c.json()/c.body() build the response with it. Setting a
+    // header on a finished response makes hono rebuild it through a full Response and a web
+    // stream; that is left to responses built without the context (problems, the docs page).
     c.header("x-request-id", requestId);
+    await next();
+    if (c.res.headers.get("x-request-id") !== requestId) c.header("x-request-id", requestId);
     deps.logger.info({ event: "request", requestId, method: c.req.method, path: new URL(c.req.url).pathname, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10, ...c.get("logFields") });
   });
   app.use("*", bodyLimit(deps.maxBodyBytes));

@@ -7,6 +7,7 @@ import { authenticate, type AuthenticatedCaller } from "../auth/authenticate.ts"
 import { HurenError } from "../errors.ts";
 import type { Member, MemberKind } from "../members/members.ts";
 import { sha256b64url } from "../crypto/encoding.ts";
+import type { IncomingMessage } from "node:http";
 
 export interface AppVariables {
   requestId: string;
@@ -18,34 +19,93 @@ export interface AppVariables {
 }
 export type AppEnv = { Variables: AppVariables };
 
+/**
+ * What @hono/node-server binds as `c.env.incoming` on every request: the body as Node receives
+ * it. Reading it directly spares the full WHATWG Request (an AbortController and a web stream over
+ * the socket) that the adapter otherwise builds the first time `c.req.raw.body` is touched.
+ */
+type NodeIncoming = Pick<IncomingMessage, "on" | "off" | "pause" | "readableEnded" | "errored">;
+
+function nodeIncoming(env: unknown): NodeIncoming | undefined {
+  const incoming = (env as { incoming?: Partial<NodeIncoming> } | undefined)?.incoming;
+  return typeof incoming?.on === "function" && typeof incoming.pause === "function" ? (incoming as NodeIncoming) : undefined;
+}
+
+/** The chunks as one exactly-sized array, so its `.buffer` is the body and nothing else. */
+function concatChunks(chunks: Uint8Array[], total: number): Uint8Array {
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+/**
+ * Reads a Node request body, counting bytes as they arrive; undefined once past `maxBytes`.
+ * Past the limit it stops reading but leaves the socket alone, so the 413 can still be written;
+ * after the response @hono/node-server drains what is left (closing the socket past its limits).
+ */
+function readIncoming(incoming: NodeIncoming, maxBytes: number): Promise<Uint8Array | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    // Few closures on purpose: under tsx each named one costs a defineProperty per request.
+    const stop = () => incoming.off("data", onData).off("end", onDone).off("error", onDone).off("close", onDone);
+    const onData = (chunk: Uint8Array) => {
+      total += chunk.byteLength;
+      if (total <= maxBytes) return void chunks.push(chunk);
+      stop();
+      incoming.pause();
+      resolve(undefined);
+    };
+    // 'end', 'error', or 'close' without either: the client went away mid-body.
+    const onDone = (err?: Error) => {
+      stop();
+      if (err) reject(err);
+      else if (incoming.readableEnded) resolve(concatChunks(chunks, total));
+      else reject(incoming.errored ?? new Error("the connection closed before the request body was complete"));
+    };
+    incoming.on("data", onData).on("end", onDone).on("error", onDone).on("close", onDone);
+  });
+}
+
+/** The web-stream path (Workers, `app.request()` in tests): the same limit, counted the same way. */
+async function readStream(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array | undefined> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return concatChunks(chunks, total);
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
+}
+
+const tooLarge = (maxBytes: number) => new HurenError("body-too-large", 413, "Body too large", `request bodies are limited to ${maxBytes} bytes`);
+
 /** Reads the body up to `maxBytes`, counting what actually arrives (Content-Length can lie). */
 export function bodyLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const declared = Number(c.req.header("content-length") ?? "0");
-    const tooLarge = () => new HurenError("body-too-large", 413, "Body too large", `request bodies are limited to ${maxBytes} bytes`);
-    if (declared > maxBytes) throw tooLarge();
-    let body = new Uint8Array(0);
-    if (c.req.raw.body) {
-      const chunks: Uint8Array[] = [];
-      let total = 0;
-      const reader = c.req.raw.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        total += value.byteLength;
-        if (total > maxBytes) {
-          await reader.cancel().catch(() => {});
-          throw tooLarge();
-        }
-        chunks.push(value);
-      }
-      body = new Uint8Array(total);
-      let offset = 0;
-      for (const chunk of chunks) {
-        body.set(chunk, offset);
-        offset += chunk.byteLength;
-      }
+    if (declared > maxBytes) throw tooLarge(maxBytes);
+    let body: Uint8Array | undefined;
+    const incoming = nodeIncoming(c.env);
+    if (incoming) {
+      // GET and HEAD bodies are never read, as on the web path (the adapter gives them a null body).
+      const method = c.req.method;
+      body = method === "GET" || method === "HEAD" ? new Uint8Array(0) : await readIncoming(incoming, maxBytes);
+    } else {
+      const stream = c.req.raw.body;
+      body = stream ? await readStream(stream, maxBytes) : new Uint8Array(0);
     }
+    if (!body) throw tooLarge(maxBytes);
     c.set("rawBody", body);
     // Later readers (validators) use hono's body cache instead of the consumed stream.
     (c.req.bodyCache as Record<string, unknown>).arrayBuffer = Promise.resolve(body.buffer);
@@ -90,6 +150,9 @@ export function requireMember(options: AuthOptions, kinds: readonly MemberKind[]
   };
 }
 
+/** Stateless between calls (no `stream` option), so one decoder serves every request. */
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
 /** Bodies must be JSON; malformed JSON is a 400 of its own, before schema validation. */
 export function jsonBody(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -97,11 +160,17 @@ export function jsonBody(): MiddlewareHandler<AppEnv> {
     if (!/^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i.test(type)) {
       throw new HurenError("unsupported-media-type", 415, "Unsupported media type", "send the body as application/json");
     }
+    let text: string;
     try {
-      JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(c.get("rawBody")));
+      text = strictUtf8.decode(c.get("rawBody"));
+      JSON.parse(text);
     } catch {
       throw new HurenError("malformed-json", 400, "Malformed JSON", "the request body is not valid UTF-8 JSON");
     }
+    // The validator's `c.req.json()` reads hono's text cache; without it, hono turns the cached
+    // bytes into text through a whole Response (and a web stream) per request. Valid UTF-8
+    // decodes the same strictly or not, so this is the text it would have got.
+    (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(text);
     await next();
   };
 }

@@ -30,6 +30,12 @@ export interface ResilientSource extends EvidenceSource {
   readonly breaker: CircuitBreaker;
   readonly limiter: Limiter;
   readonly inner: EvidenceSource;
+  /**
+   * `lookup` under the caller's deadline as well as the adapter's own: whichever is shorter ends
+   * it, with the same `timeout` answer, through one timer and one signal. A caller's own
+   * AbortController and timer around `lookup(request, signal)` would double both per lookup.
+   */
+  lookupWithin(request: LookupRequest, deadlineMs: number): Promise<LookupResult>;
 }
 
 /** Codes that mean the department was never asked: they neither open the circuit nor close it. */
@@ -59,19 +65,25 @@ export function withResilience(inner: EvidenceSource, options: ResilienceOptions
   const ask = (request: LookupRequest, signal: AbortSignal): Promise<LookupResult> =>
     inner.lookup(request, signal).catch((err: unknown) => unavailable("adapter-error", `unexpected failure (${err instanceof Error ? err.name : "error"})`));
 
-  async function lookup(request: LookupRequest, outer?: AbortSignal): Promise<LookupResult> {
+  /** One lookup under `deadlineMs` (at most `timeoutMs`) and, if given, the caller's `outer` signal. */
+  async function run(request: LookupRequest, deadlineMs: number, outer: AbortSignal | undefined): Promise<LookupResult> {
     const started = now();
     const controller = new AbortController();
     let expire!: (r: LookupResult) => void;
     const expired = new Promise<LookupResult>((resolve) => (expire = resolve));
-    const onDeadline = (why: string) => () => {
+    const timer = setTimeout(() => {
       controller.abort();
-      expire(unavailable("timeout", why));
-    };
-    const timer = setTimeout(onDeadline(`no answer within ${timeoutMs} ms`), timeoutMs);
-    const onOuter = onDeadline("lookup aborted by the caller");
-    if (outer?.aborted) onOuter();
-    else outer?.addEventListener("abort", onOuter, { once: true });
+      expire(unavailable("timeout", `no answer within ${deadlineMs} ms`));
+    }, deadlineMs);
+    let onOuter: (() => void) | undefined;
+    if (outer) {
+      onOuter = () => {
+        controller.abort();
+        expire(unavailable("timeout", "lookup aborted by the caller"));
+      };
+      if (outer.aborted) onOuter();
+      else outer.addEventListener("abort", onOuter, { once: true });
+    }
 
     const finish = (result: LookupResult): LookupResult => {
       const code = result.outcome === "unavailable" ? result.error : undefined;
@@ -94,6 +106,7 @@ export function withResilience(inner: EvidenceSource, options: ResilienceOptions
       // deadline), so abandoned work still counts against the limit.
       const work = (async () => {
         let result = await ask(request, controller.signal);
+        // Half the adapter's own timeout, whatever the caller's deadline: the retry rule is the adapter's.
         if (options.retry !== false && result.outcome === "unavailable" && result.error === "network" && now() - started < timeoutMs / 2 && !controller.signal.aborted) {
           await sleep(20 + Math.random() * 30, controller.signal);
           if (!controller.signal.aborted) result = await ask(request, controller.signal);
@@ -107,9 +120,13 @@ export function withResilience(inner: EvidenceSource, options: ResilienceOptions
       return finish(result);
     } finally {
       clearTimeout(timer);
-      outer?.removeEventListener("abort", onOuter);
+      if (onOuter) outer?.removeEventListener("abort", onOuter);
     }
   }
+
+  const lookup = (request: LookupRequest, outer?: AbortSignal): Promise<LookupResult> => run(request, timeoutMs, outer);
+  // The shorter deadline's timer fires first either way, and both say `no answer within <ms> ms`.
+  const lookupWithin = (request: LookupRequest, deadlineMs: number): Promise<LookupResult> => run(request, Math.min(timeoutMs, deadlineMs), undefined);
 
   return {
     id: inner.id,
@@ -118,6 +135,7 @@ export function withResilience(inner: EvidenceSource, options: ResilienceOptions
     breaker,
     limiter,
     lookup,
+    lookupWithin,
     ...(inner.ping ? { ping: (signal?: AbortSignal) => inner.ping!(signal) } : {}),
     ...(inner.close ? { close: () => inner.close!() } : {}),
   };

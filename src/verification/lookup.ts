@@ -4,6 +4,7 @@
  */
 import type { EvidenceSource, LookupRequest, LookupResult } from "../adapters/types.ts";
 import { validateClaims, type EvidenceTypeDef } from "../catalog/evidence-types.ts";
+import type { ResilientSource } from "../sources/resilience.ts";
 import type { ItemResult } from "./request.ts";
 
 export interface LookupOutcome {
@@ -17,6 +18,30 @@ export function minimise(claims: Record<string, unknown>, fields: string[], verd
   const out: Record<string, unknown> = { ...verdict };
   for (const f of fields) if (f !== "valid" && f !== "certStatus" && claims[f] !== undefined) out[f] = claims[f];
   return out;
+}
+
+/** Sources that keep a caller's deadline themselves (every source the resolver hands out). */
+function keepsDeadlines(source: EvidenceSource): source is EvidenceSource & Pick<ResilientSource, "lookupWithin"> {
+  return typeof (source as Partial<ResilientSource>).lookupWithin === "function";
+}
+
+/** Any other source: abort it and answer `timeout` at the deadline, whether or not it stops. */
+async function withDeadline(source: EvidenceSource, request: LookupRequest, deadlineMs: number): Promise<LookupResult> {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      source.lookup(request, controller.signal),
+      new Promise<LookupResult>((resolve) => {
+        timer = setTimeout(() => {
+          controller.abort();
+          resolve({ outcome: "unavailable", error: "timeout", detail: `no answer within ${deadlineMs} ms` });
+        }, deadlineMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -41,24 +66,12 @@ export async function lookupItem(args: {
     error: { code, detail },
   });
 
-  const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
   let answer: LookupResult;
   try {
-    answer = await Promise.race([
-      source.lookup(args.request, controller.signal),
-      new Promise<LookupResult>((resolve) => {
-        timer = setTimeout(() => {
-          controller.abort();
-          resolve({ outcome: "unavailable", error: "timeout", detail: `no answer within ${args.deadlineMs} ms` });
-        }, args.deadlineMs);
-      }),
-    ]);
+    answer = keepsDeadlines(source) ? await source.lookupWithin(args.request, args.deadlineMs) : await withDeadline(source, args.request, args.deadlineMs);
   } catch (err) {
     // Adapters should not throw, but a bug in one must not fail the whole verification.
     answer = { outcome: "unavailable", error: "adapter-error", detail: err instanceof Error ? err.name : "error" };
-  } finally {
-    clearTimeout(timer);
   }
   const checkedAt = args.now().toISOString();
 
