@@ -12,7 +12,7 @@
  *   (f) 1 and 2 gateway processes on one database, then the ledger consistency check
  * Writes bench/results/bench-<time>.json and docs/img/latency-vs-load.svg; bounded in time.
  *
- * Options: --seconds 15  --rate-seconds 10  --rates 100,200,300,600,1000  --connections 32
+ * Options: --seconds 15  --rate-seconds 10  --rates 100,200,300,400,600,1000  --connections 32
  *          --only a,b,c,d,e,f  --workers 1  --cpu-prof  --keep  --label <text>
  * "fail" counts wrong answers, errors, timeouts and (open loop) requests shed because 512 were already in flight.
  */
@@ -35,7 +35,7 @@ const { values: args } = parseArgs({
   options: {
     seconds: { type: "string", default: "15" },
     "rate-seconds": { type: "string", default: "10" },
-    rates: { type: "string", default: "100,200,300,600,1000" },
+    rates: { type: "string", default: "100,200,300,400,600,1000" },
     connections: { type: "string", default: "32" },
     only: { type: "string", default: "a,b,c,d,e,f" },
     people: { type: "string", default: "100000" },
