@@ -1,5 +1,5 @@
 /**
- * `npm run bench:soak`: a steady offered load for a long time (default 10 minutes at 80
+ * `npm run bench:soak`: a steady offered load for a long time (default 10 minutes at 300
  * verifications/s through the gateway to the http department), sampling every 10 s the
  * gateway's and department's RSS and CPU and the latency of the answers completed in that
  * window. Afterwards: the least-squares slope of the gateway's RSS over time (after a one-minute
@@ -7,7 +7,7 @@
  * verification has its entry; one consistent tree). Writes bench/results/soak-<time>.json and
  * docs/img/soak.svg.
  *
- * Options: --minutes 10  --rate 80  --kind gateway-http|gateway-fixture|gateway-fanout3
+ * Options: --minutes 10  --rate 300  --kind gateway-http|gateway-fixture|gateway-fanout3
  *          --sample-seconds 10  --people 100000  --no-ledger-check
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -26,7 +26,7 @@ import { chart, svgDocument } from "./lib/svg.ts";
 const { values: args } = parseArgs({
   options: {
     minutes: { type: "string", default: "10" },
-    rate: { type: "string", default: "80" },
+    rate: { type: "string", default: "300" },
     kind: { type: "string", default: "gateway-http" },
     "sample-seconds": { type: "string", default: "10" },
     people: { type: "string", default: "100000" },
