@@ -1,4 +1,4 @@
-/** Small byte helpers shared by the crypto modules (Node and Workers alike). */
+/** Small byte helpers shared by the crypto and HTTP modules (Node and Workers alike). */
 import { sha256 } from "#crypto-native";
 
 export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -25,4 +25,19 @@ export function fromB64url(text: string): Uint8Array {
  */
 export async function sha256b64url(data: string | Uint8Array): Promise<string> {
   return b64url(await sha256(data));
+}
+
+/**
+ * Chunks (as read from a socket or stream) as one exactly-sized array, so its `.buffer` holds
+ * the bytes and nothing else.
+ * @example concatBytes([utf8("ab"), utf8("c")], 3) // bytes of "abc"
+ */
+export function concatBytes(chunks: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
 }

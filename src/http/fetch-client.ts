@@ -5,6 +5,7 @@
  * of Node and undici imports so it bundles for Workers.
  */
 import { HttpClientError, type HttpClient, type HttpPostRequest, type HttpResponse } from "../http-client.ts";
+import { concatBytes } from "../crypto/encoding.ts";
 
 type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -42,16 +43,6 @@ function toClientError(err: unknown, state: { timedOut: boolean; callerAborted: 
   const cause = (err as { cause?: { code?: unknown } } | null)?.cause;
   const code = typeof cause?.code === "string" ? cause.code : err instanceof Error ? err.name : "error";
   return new HttpClientError("network", `request failed (${code})`, { cause: err });
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
 }
 
 /**
@@ -99,7 +90,7 @@ export function createFetchHttpClient(fetchImpl: FetchLike = globalThis.fetch): 
         }
         reader = undefined;
       }
-      return { status: res.status, headers, body: concat(chunks, total) };
+      return { status: res.status, headers, body: concatBytes(chunks, total) };
     } catch (err) {
       const mapped = toClientError(err, d.state, timeoutMs);
       if (mapped.code === "too-large") {

@@ -6,7 +6,7 @@ import type { MiddlewareHandler } from "hono";
 import { authenticate, type AuthenticatedCaller } from "../auth/authenticate.ts";
 import { HurenError } from "../errors.ts";
 import type { Member, MemberKind } from "../members/members.ts";
-import { sha256b64url } from "../crypto/encoding.ts";
+import { concatBytes, sha256b64url } from "../crypto/encoding.ts";
 import type { IncomingMessage } from "node:http";
 
 export interface AppVariables {
@@ -31,17 +31,6 @@ function nodeIncoming(env: unknown): NodeIncoming | undefined {
   return typeof incoming?.on === "function" && typeof incoming.pause === "function" ? (incoming as NodeIncoming) : undefined;
 }
 
-/** The chunks as one exactly-sized array, so its `.buffer` is the body and nothing else. */
-function concatChunks(chunks: Uint8Array[], total: number): Uint8Array {
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
-}
-
 /**
  * Reads a Node request body, counting bytes as they arrive; undefined once past `maxBytes`.
  * Past the limit it stops reading but leaves the socket alone, so the 413 can still be written;
@@ -64,7 +53,7 @@ function readIncoming(incoming: NodeIncoming, maxBytes: number): Promise<Uint8Ar
     const onDone = (err?: Error) => {
       stop();
       if (err) reject(err);
-      else if (incoming.readableEnded) resolve(concatChunks(chunks, total));
+      else if (incoming.readableEnded) resolve(concatBytes(chunks, total));
       else reject(incoming.errored ?? new Error("the connection closed before the request body was complete"));
     };
     incoming.on("data", onData).on("end", onDone).on("error", onDone).on("close", onDone);
@@ -78,7 +67,7 @@ async function readStream(stream: ReadableStream<Uint8Array>, maxBytes: number):
   const reader = stream.getReader();
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) return concatChunks(chunks, total);
+    if (done) return concatBytes(chunks, total);
     total += value.byteLength;
     if (total > maxBytes) {
       await reader.cancel().catch(() => {});

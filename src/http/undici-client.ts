@@ -6,6 +6,7 @@
  */
 import { Agent, request as undiciRequest } from "undici";
 import { HttpClientError, type HttpClient, type HttpPostRequest, type HttpResponse } from "../http-client.ts";
+import { concatBytes } from "../crypto/encoding.ts";
 
 export interface UndiciHttpClientOptions {
   /** Sockets per origin: bounds what one slow department can hold open. Default 64. */
@@ -65,16 +66,6 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
   return out;
 }
 
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
-}
-
 /**
  * Creates the Node HttpClient. Redirects are not followed: a department answers 200 or fails.
  * @example
@@ -121,7 +112,7 @@ export function createUndiciHttpClient(options: UndiciHttpClientOptions = {}): H
         }
         chunks.push(chunk);
       }
-      return { status: res.statusCode, headers, body: concat(chunks, total) };
+      return { status: res.statusCode, headers, body: concatBytes(chunks, total) };
     } catch (err) {
       throw toClientError(err, d.state, timeoutMs);
     } finally {
