@@ -6,6 +6,7 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
 import { importSigner } from "#crypto-native";
+import { algOfJwk, type SignatureAlg } from "../crypto/primitives.ts";
 import { gatewayKeys } from "../db/schema.ts";
 import type { Db } from "../db/types.ts";
 import type { Secrets } from "../crypto/secrets.ts";
@@ -41,9 +42,12 @@ const b64u = (data: string | Uint8Array): string => Buffer.from(data).toString("
  * least twice: the receipt and each department request). Buffer is there on Workers via nodejs_compat.
  */
 async function makeSigner(privateJwk: JWK): Promise<JwsSigner> {
-  const isEd25519 = privateJwk.kty === "OKP" && privateJwk.crv === "Ed25519";
-  if (!isEd25519 && !(privateJwk.kty === "EC" && privateJwk.crv === "P-256")) throw new Error("signing key must be Ed25519 or P-256");
-  const alg = isEd25519 ? "EdDSA" : "ES256";
+  let alg: SignatureAlg;
+  try {
+    alg = algOfJwk(privateJwk);
+  } catch {
+    throw new Error("signing key must be Ed25519 or P-256");
+  }
   const kid = privateJwk.kid ?? (await calculateJwkThumbprint(publicPart(privateJwk)));
   const key = await importSigner(privateJwk);
   const headers = new Map<string, string>();
