@@ -10,7 +10,7 @@ import type { Queryable } from "../db/types.ts";
 import { ConfigChanges, configWrite } from "../config/changes.ts";
 import { ReadThrough } from "../config/read-through.ts";
 
-export const MEMBER_KINDS = ["window", "department", "auditor", "consent-collector", "admin"] as const;
+export const MEMBER_KINDS = ["window", "department", "auditor", "supervisor", "consent-collector", "admin"] as const;
 export type MemberKind = (typeof MEMBER_KINDS)[number];
 
 export const memberIdSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, "must match ^[a-z0-9][a-z0-9._-]{1,63}$");
