@@ -4097,6 +4097,8 @@ export interface paths {
                             }[];
                             /** @description JWS (typ huren-receipt+jwt) signed with a key in /.well-known/jwks.json */
                             receipt: string;
+                            /** @description base64url of 32 bytes: the key of the receipt's subject.commitment, HMAC-SHA256 of UTF-8 `type:id` (PROTOCOL v1.1 §3). File it with the case; it is not in the receipt */
+                            subjectOpening: string;
                             ledger: {
                                 index: number;
                                 leafHash: string;
