@@ -244,6 +244,20 @@ export const quotaCounters = pgTable(
   (t) => [primaryKey({ columns: [t.scope, t.key, t.windowStart] })],
 );
 
+// ── console (#12): browser sessions of staff signed in by login link or OpenID Connect ──
+/** A console session; the cookie holds a random token, the table only its SHA-256. */
+export const consoleSessions = pgTable("console_sessions", {
+  tokenHash: text("token_hash").primaryKey(),
+  member: text("member").notNull(),
+  uid: text("uid").notNull(),
+  kind: text("kind").notNull(),
+  csrf: text("csrf").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
+  lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull(),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  endedAt: timestamp("ended_at", { withTimezone: true }),
+});
+
 export const schema = {
   members,
   gatewayKeys,
@@ -261,4 +275,5 @@ export const schema = {
   consents,
   consentUses,
   quotaCounters,
+  consoleSessions,
 };
