@@ -17,6 +17,7 @@ import { registerVerificationRoutes } from "./routes/verifications.ts";
 import { registerLedgerRoutes } from "./routes/ledger.ts";
 import { registerAuditRoutes } from "./routes/audit.ts";
 import { registerSubjectRoutes } from "./routes/subjects.ts";
+import { registerConsole } from "./console/routes.tsx";
 import { finishDocument } from "./routes/openapi-finish.ts";
 import { OPERATION_EXAMPLES } from "./routes/openapi-examples.ts";
 
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps) {
   registerVerificationRoutes(app, kit);
   registerLedgerRoutes(app, kit);
   registerAuditRoutes(app, kit);
+  registerConsole(app, deps);
   registerSubjectRoutes(app, kit);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "signedRequest", {

@@ -26,14 +26,14 @@ export async function loadKeyFile(path: string): Promise<KeyFile> {
  * @example
  * const token = await requestToken(key, "GET", "/v1/audit/export?format=jsonl", "");
  */
-export async function requestToken(key: KeyFile, method: string, path: string, text: string): Promise<string> {
+export async function requestToken(key: KeyFile, method: string, path: string, text: string, ttlSeconds = 60): Promise<string> {
   const iat = Math.floor(Date.now() / 1000);
   const alg = key.jwk.kty === "OKP" ? "EdDSA" : "ES256";
   const claims = {
     iss: key.member,
     aud: key.gatewayId,
     iat,
-    exp: iat + 60,
+    exp: iat + ttlSeconds,
     jti: crypto.randomUUID(),
     htm: method,
     htu: path,

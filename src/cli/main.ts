@@ -13,6 +13,7 @@ import { LEDGER_USAGE, ledgerCommand } from "./ledger.ts";
 import { ADMIN_USAGE, applyCommand, diffCommand, listCommand } from "./admin.ts";
 import { ADAPTERS_USAGE, adaptersCommand } from "./adapters.ts";
 import { AUDIT_USAGE, auditCommand } from "./audit.ts";
+import { CONSOLE_USAGE, consoleCommand } from "./console.ts";
 import { EXIT, exitQuietlyOnEpipe, reportError, usage } from "./output.ts";
 
 const USAGE = `usage:
@@ -25,6 +26,7 @@ ${LEDGER_USAGE}
 ${ADMIN_USAGE}
 ${ADAPTERS_USAGE}
 ${AUDIT_USAGE}
+${CONSOLE_USAGE}
 
 exit codes: 0 done, 1 refused or failed, 2 usage, 3 gateway unreachable, 4 diff found changes`;
 
@@ -108,6 +110,8 @@ async function main(argv: string[]) {
       return adaptersCommand(rest);
     case "audit":
       return auditCommand(rest);
+    case "console":
+      return consoleCommand(rest);
     case "secret":
       process.stdout.write(generateSecret() + "\n");
       return;

@@ -1,0 +1,132 @@
+/**
+ * The console in real Chromium (#12): an auditor signs in with a one-time login link, finds a
+ * person in the access log (ledgered, with a purpose), opens an entry whose inclusion proof the
+ * browser checks, prints the person report; a used link fails, a page without a session redirects,
+ * a POST without the CSRF token is refused, axe finds no serious violation on any page.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serve } from "@hono/node-server";
+import type { Browser } from "playwright-core";
+import { createHarness, signRequest, type Actor, type Harness } from "../harness.ts";
+import { createWorld, HOUSING, zhangSan, type World } from "../world.ts";
+import { hasChromium, launch, screenshot, seriousViolations } from "./browser.ts";
+
+let h: Harness;
+let w: World;
+let auditor: Actor;
+let base: string;
+let close: () => void;
+let browser: Browser;
+
+beforeAll(async () => {
+  h = await createHarness();
+  w = await createWorld(h);
+  auditor = await h.addMember("console-auditor", "auditor");
+  await new Promise<void>((resolve) => {
+    const s = serve({ fetch: h.app.fetch, port: 0, hostname: "127.0.0.1" }, (info) => {
+      base = `http://127.0.0.1:${info.port}`;
+      close = () => s.close();
+      resolve();
+    });
+  });
+  const res = await h.call(w.window, "POST", "/v1/verifications", { matter: HOUSING, case: "NG-2026-CONSOLE", subject: zhangSan, evidence: [{ type: "housing.no-property-proof" }] });
+  expect(res.status).toBe(200);
+  // The entry is covered by a checkpoint before the browser checks its proof.
+  for (let i = 0; i < 100 && Number((await (await h.app.request("/v1/ledger/checkpoint")).text()).split("\n")[1]) < 1; i++) await new Promise((r) => setTimeout(r, 100));
+  if (hasChromium) browser = await launch();
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  close?.();
+  await w?.close();
+  await h?.close();
+});
+
+const loginLink = async (actor: Actor) => `${base}/console/login?t=${await signRequest(actor, "GET", "/console/login", "")}`;
+
+describe("console without a browser", () => {
+  it("redirects a page without a session to sign-in, under a strict CSP", async () => {
+    const res = await fetch(`${base}/console/access-log`, { redirect: "manual" });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/console/login");
+    const login = await fetch(`${base}/console/login`);
+    expect(login.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(await login.text()).toContain("登录控制台");
+  });
+
+  it("a login link works once; the second use fails", async () => {
+    const link = await loginLink(auditor);
+    const first = await fetch(link, { redirect: "manual" });
+    expect(first.status).toBe(303);
+    const cookie = first.headers.get("set-cookie")!;
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Strict/i);
+    const second = await fetch(link, { redirect: "manual" });
+    expect(second.status).toBe(401);
+    expect(await second.text()).toContain("登录链接无效");
+  });
+
+  it("refuses a POST without the session's CSRF token, and a page for another kind", async () => {
+    const first = await fetch(await loginLink(auditor), { redirect: "manual" });
+    const cookie = first.headers.get("set-cookie")!.split(";")[0]!;
+    const res = await fetch(`${base}/console/access-log`, { method: "POST", headers: { cookie, "content-type": "application/x-www-form-urlencoded" }, body: "requester=x" });
+    expect(res.status).toBe(403);
+    const windowLogin = await fetch(await loginLink(w.window), { redirect: "manual" });
+    const windowCookie = windowLogin.headers.get("set-cookie")!.split(";")[0]!;
+    expect((await fetch(`${base}/console/access-log`, { headers: { cookie: windowCookie } })).status).toBe(403);
+    expect((await fetch(`${base}/console`, { headers: { cookie: windowCookie } })).status).toBe(200);
+  });
+});
+
+describe.skipIf(!hasChromium)("console in Chromium", () => {
+  it("an auditor finds a person, checks an entry's proof in the browser, and prints the report", async () => {
+    const page = await browser.newPage();
+    await page.goto(await loginLink(auditor));
+    expect(new URL(page.url()).pathname).toBe("/console");
+    await expect(page.locator("[data-figure=ledger-size]").textContent()).resolves.toMatch(/^[1-9]/);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "overview");
+
+    await page.click("a[href='/console/access-log']");
+    await page.fill("input[name=subjectId]", zhangSan.id);
+    await page.fill("input[name=purpose]", "AUD-2026-0042");
+    await page.click("form.filters button[type=submit]");
+    expect(page.url()).not.toContain(zhangSan.id); // ids never in URLs
+    const rows = page.locator("table.entries tbody tr");
+    expect(await rows.count()).toBeGreaterThan(0);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "access-log");
+
+    await rows.first().locator("a").click();
+    await page.waitForSelector("#proof-result.ok, #proof-result.bad");
+    expect(await page.getAttribute("#proof-result", "class")).toBe("ok");
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "entry");
+
+    await page.click("a[href='/console/report']");
+    await page.fill("input[name=subjectId]", zhangSan.id);
+    await page.fill("input[name=purpose]", "XF-2026-0108");
+    await page.click("main form button[type=submit]");
+    const report = await page.locator("main").textContent();
+    expect(report).toContain(`${zhangSan.id.slice(0, 4)}**********${zhangSan.id.slice(-4)}`);
+    expect(report).toContain("NG-2026-CONSOLE".length ? "审计查询" : ""); // the earlier search is listed as an audit access
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.emulateMedia({ media: "print" });
+    expect(await page.locator("header.top").isVisible()).toBe(false);
+    await screenshot(page, "report-print");
+    const pdf = await page.pdf({ format: "A4" });
+    expect(pdf.subarray(0, 4).toString()).toBe("%PDF");
+
+    // Both looks at the person are in the ledger as audit-access entries with their purposes.
+    const search = await h.call(auditor, "POST", "/v1/audit/search", { requester: auditor.id, limit: 10 });
+    const purposes = ((await search.json()) as { entries: { entry: { kind?: string; purpose?: string } }[] }).entries.map((e) => e.entry.purpose);
+    expect(purposes).toEqual(expect.arrayContaining(["AUD-2026-0042", "XF-2026-0108"]));
+
+    await page.emulateMedia({ media: "screen" });
+    await page.click("header form.who button");
+    expect(new URL(page.url()).pathname).toBe("/console/login");
+    await page.goto(`${base}/console`);
+    expect(new URL(page.url()).pathname).toBe("/console/login");
+    await page.close();
+  }, 120_000);
+});
