@@ -29,7 +29,7 @@ function start(command: string, args: string[], dataDir: string): Promise<{ chil
   children.push(proc);
   return new Promise((resolve, reject) => {
     let err = "";
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${err}`)), 45_000);
+    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${err}`)), 150_000);
     const onData = (d: Buffer) => {
       err += d.toString();
       const m = /npm run --silent huren -- (verify .+)\n/.exec(err);
@@ -116,7 +116,7 @@ describe("the production build on a fresh data directory", () => {
     // Same ledger, continued: the embedded database survived the restart.
     expect(b.answer.ledger.index).toBe(a.answer.ledger.index + 1);
     await stop(second.child);
-  }, 120_000);
+  }, 400_000);
 
   it("npm start: SIGTERM to npm's PID alone stops the gateway (nothing orphaned)", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "huren-e2e-npm-"));
@@ -131,5 +131,5 @@ describe("the production build on a fresh data directory", () => {
     while ((await Promise.all(below.map(alive))).some(Boolean) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const left = (await Promise.all(below.map(async (pid) => ((await alive(pid)) ? pid : undefined)))).filter(Boolean);
     expect(left).toEqual([]);
-  }, 90_000);
+  }, 200_000);
 });
