@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseConfig, type Config } from "../config.ts";
 import { createApp } from "../app.ts";
+import { loadDocsAssets } from "./docs-assets.ts";
 import { assembleDeps } from "./assemble.ts";
 import { jsonLogger } from "../deps.ts";
 import { openPglite } from "../db/pglite.ts";
@@ -107,7 +108,7 @@ async function gateway(config: Config) {
   const stopCheckpoints = startCheckpointer(() => publishCheckpoint(deps.db, deps.ledger.signer), 2000, (err) =>
     logger.error({ event: "checkpoint-failed", error: err instanceof Error ? err.message : String(err) }),
   );
-  const app = createApp(deps);
+  const app = createApp({ ...deps, docsAssets: await loadDocsAssets() });
   const running = await listen(app.fetch, { port: config.port, host: config.host, ...config.server });
   const { port } = running;
   // PORT=0 picks a free port; everything printed or written below uses the real one.
