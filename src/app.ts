@@ -16,6 +16,7 @@ import { registerConsentRoutes } from "./routes/consents.ts";
 import { registerVerificationRoutes } from "./routes/verifications.ts";
 import { registerLedgerRoutes } from "./routes/ledger.ts";
 import { registerAuditRoutes } from "./routes/audit.ts";
+import { registerSupervisionRoutes } from "./routes/supervision.ts";
 
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({
@@ -60,6 +61,7 @@ export function createApp(deps: AppDeps) {
   registerVerificationRoutes(app, kit);
   registerLedgerRoutes(app, kit);
   registerAuditRoutes(app, kit);
+  registerSupervisionRoutes(app, kit);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "signedRequest", {
     type: "http",

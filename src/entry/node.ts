@@ -21,6 +21,7 @@ import { DEMO_PEOPLE } from "../demo/data.ts";
 import { publishCheckpoint, startCheckpointer } from "../ledger/checkpoints.ts";
 import { createSecrets } from "../crypto/secrets.ts";
 import { runPrimary } from "./cluster.ts";
+import { consumerDepsOf, startConsumer } from "../supervision/consumer.ts";
 
 /** HUREN_SECRET, or for the embedded database a secret kept in the data dir (never in the database). */
 async function masterSecret(config: Config): Promise<string> {
@@ -101,6 +102,11 @@ async function gateway(config: Config) {
   const stopCheckpoints = startCheckpointer(() => publishCheckpoint(deps.db, deps.ledger.signer), 2000, (err) =>
     logger.error({ event: "checkpoint-failed", error: err instanceof Error ? err.message : String(err) }),
   );
+  // Supervision (§10): every process runs the consumer; an advisory lock lets one work at a time.
+  const supervision = startConsumer(consumerDepsOf(deps), {
+    intervalMs: 1000,
+    onError: (err) => logger.error({ event: "supervision-consumer-failed", error: err instanceof Error ? err.message : String(err) }),
+  });
   const app = createApp(deps);
   const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((done) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => done({ server: s, port: info.port }));
@@ -136,6 +142,7 @@ async function gateway(config: Config) {
       setTimeout(done, 10_000).unref();
     });
     stopCheckpoints();
+    await supervision.stop();
     await demo?.close();
     await deps.close();
     process.exit(0);
