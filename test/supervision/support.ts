@@ -119,3 +119,19 @@ export async function resetStore(db: Db): Promise<void> {
 
 /** Every string in a JSON value, to look for person data in answers. */
 export const textOf = (v: unknown): string => JSON.stringify(v);
+
+/** Varied traffic over two CST days: answers, failures, denials, several windows and clerks. */
+export function traffic(n: number): Crafted[] {
+  return Array.from({ length: n }, (_, i) => ({
+    time: new Date(Date.parse("2026-11-24T02:00:00Z") + i * 97_000).toISOString(),
+    window: `w-${i % 3}`,
+    uid: `c-${i % 5}`,
+    subject: `p-${i % 17}`,
+    case: `K-${i % 11}`,
+    items: [
+      { status: i % 4 === 0 ? "unavailable" : "verified", department: `d-${i % 2}`, adapter: `a-${i % 2}`, latencyMs: 10 + (i % 50) * 37 },
+      ...(i % 3 === 0 ? [{ status: "denied" as const, reason: i % 2 ? "no-rule" : "consent-required" }] : []),
+    ],
+  }));
+}
+
