@@ -22,6 +22,8 @@ import { publishCheckpoint, startCheckpointer } from "../ledger/checkpoints.ts";
 import { createSecrets } from "../crypto/secrets.ts";
 import { runPrimary } from "./cluster.ts";
 import { consumerDepsOf, startConsumer } from "../supervision/consumer.ts";
+import { sendDemoTraffic } from "../demo/traffic.ts";
+import { ledgerSize } from "../ledger/store.ts";
 
 /** HUREN_SECRET, or for the embedded database a secret kept in the data dir (never in the database). */
 async function masterSecret(config: Config): Promise<string> {
@@ -126,7 +128,13 @@ async function gateway(config: Config) {
       `  Demo: departments ready (cc-civil-affairs over HTTP at ${demo.department.url}, four fixture-backed).`,
       `  Try a signed verification as window nanguan-window-01:`,
       `    npm run --silent huren -- verify --key ${demo.windowKeyFile} --matter 220100-public-rental-housing --case NG-2026-000123 --subject resident-id:${DEMO_PEOPLE.zhangSan.id} --name ${DEMO_PEOPLE.zhangSan.name}`,
+      `  Supervision (电子监察) as city-supervision: npm run --silent huren -- supervision windows --key ${demo.supervisorKeyFile}`,
     );
+  }
+  // First start of the demo: six verifications (well under a second), so supervision has
+  // figures to show. Awaited, so the ledger is settled before anyone uses the printed commands.
+  if (demo && (await ledgerSize(deps.db)) === 0) {
+    await sendDemoTraffic(demo.windowKeyFile, gatewayUrl).catch((err: unknown) => logger.error({ event: "demo-traffic-failed", error: err instanceof Error ? err.message : String(err) }));
   }
   // In a cluster the primary prints one line for all processes.
   if (cluster.isPrimary) process.stderr.write(lines.join("\n") + "\n");
