@@ -2,13 +2,13 @@
  * The Node entry: reads process.env, opens PGlite (default) or PostgreSQL, applies the
  * bootstrap file or starts the demo, and serves. The only Node file that reads the environment.
  */
-import { serve } from "@hono/node-server";
 import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseConfig, type Config } from "../config.ts";
 import { createApp } from "../app.ts";
+import { loadDocsAssets } from "./docs-assets.ts";
 import { assembleDeps } from "./assemble.ts";
 import { jsonLogger } from "../deps.ts";
 import { openPglite } from "../db/pglite.ts";
@@ -24,6 +24,7 @@ import { runPrimary } from "./cluster.ts";
 import { consumerDepsOf, startConsumer } from "../supervision/consumer.ts";
 import { sendDemoTraffic } from "../demo/traffic.ts";
 import { ledgerSize } from "../ledger/store.ts";
+import { listen } from "./server.ts";
 
 /** HUREN_SECRET, or for the embedded database a secret kept in the data dir (never in the database). */
 async function masterSecret(config: Config): Promise<string> {
@@ -79,10 +80,16 @@ async function primary(config: Config, workers: number) {
 async function gateway(config: Config) {
   const logger = jsonLogger(config.log);
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const pgOptions = {
+    url: config.databaseUrl!,
+    max: config.databasePoolMax,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+  };
   const database = config.databaseUrl
     ? config.migrate
-      ? await openPostgres({ url: config.databaseUrl, max: config.databasePoolMax })
-      : connectPostgres({ url: config.databaseUrl, max: config.databasePoolMax })
+      ? await openPostgres(pgOptions)
+      : connectPostgres(pgOptions)
     : await openPglite({ dataDir: join(config.dataDir, "db") });
   const deps = await assembleDeps({
     gatewayId: config.gatewayId,
@@ -109,10 +116,9 @@ async function gateway(config: Config) {
     intervalMs: 1000,
     onError: (err) => logger.error({ event: "supervision-consumer-failed", error: err instanceof Error ? err.message : String(err) }),
   });
-  const app = createApp(deps);
-  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((done) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => done({ server: s, port: info.port }));
-  });
+  const app = createApp({ ...deps, docsAssets: await loadDocsAssets() });
+  const running = await listen(app.fetch, { port: config.port, host: config.host, ...config.server });
+  const { port } = running;
   // PORT=0 picks a free port; everything printed or written below uses the real one.
   const gatewayUrl = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`;
   const demo = config.demo
@@ -144,15 +150,15 @@ async function gateway(config: Config) {
     if (stopping) return;
     stopping = true;
     logger.info({ event: "shutdown", signal });
-    // Stop accepting, let requests in flight finish (bounded), then close the database.
-    await new Promise<void>((done) => {
-      server.close(() => done());
-      setTimeout(done, 10_000).unref();
-    });
+    // Stop accepting and close idle keep-alive sockets; requests in flight finish (their
+    // verifications reach the ledger) within the grace period. Then the ledger's last batch
+    // (deps.close waits for the writer), and only then the database.
+    const { forced } = await running.drain(config.shutdownGraceMs);
     stopCheckpoints();
     await supervision.stop();
     await demo?.close();
     await deps.close();
+    logger.info({ event: "stopped", signal, forced });
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));
