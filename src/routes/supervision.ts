@@ -13,13 +13,14 @@ import { listRules, putRule } from "../supervision/rules-store.ts";
 import { ruleSchema } from "../supervision/rules.ts";
 import { monthlyReport, reportCsv } from "../supervision/report.ts";
 import { addDays, cstDay, isDay } from "../supervision/time.ts";
-import { jsonContent, signedProblems, type RouteKit } from "./kit.ts";
+import { jsonContent, problemSchema, signedProblems, type RouteKit } from "./kit.ts";
 
 const tags = ["supervision"];
 const security = [{ signedRequest: [] }];
 const READERS = ["supervisor", "admin"] as const;
 const day = z.string().refine(isDay, "a CST calendar day, YYYY-MM-DD");
 const rangeQuery = z.object({ from: day.optional(), to: day.optional() });
+const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: problemSchema } } });
 const figures = z.record(z.string(), z.unknown());
 const noteBody = z.object({ note: z.string().min(1).max(2000) }).strict();
 const cardId = z.object({ id: z.string().min(1).max(64) });
@@ -86,7 +87,7 @@ export function registerSupervisionRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKi
         summary: action === "close" ? "Close a card with a note" : "Acknowledge a card with a note",
         middleware: kit.signed(READERS, true),
         request: { params: cardId, body: { content: { "application/json": { schema: noteBody } }, required: true } },
-        responses: { 200: jsonContent(figures, "The card"), ...signedProblems },
+        responses: { 200: jsonContent(figures, "The card"), ...signedProblems, 404: problem("card-not-found: no such card"), 409: problem("card-closed: a closed card takes no more actions") },
       }),
       async (c) => {
         const caller = c.get("caller");
