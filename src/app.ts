@@ -19,6 +19,7 @@ import { registerLedgerRoutes } from "./routes/ledger.ts";
 import { registerAuditRoutes } from "./routes/audit.ts";
 import { registerSubjectRoutes } from "./routes/subjects.ts";
 import { registerConsole } from "./console/routes.tsx";
+import { registerSupervisionRoutes } from "./routes/supervision.ts";
 import { finishDocument } from "./routes/openapi-finish.ts";
 import { OPERATION_EXAMPLES } from "./routes/openapi-examples.ts";
 
@@ -70,6 +71,7 @@ export function createApp(deps: AppDeps) {
   registerAuditRoutes(app, kit);
   registerConsole(app, deps);
   registerSubjectRoutes(app, kit);
+  registerSupervisionRoutes(app, kit);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "signedRequest", {
     type: "http",

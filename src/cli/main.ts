@@ -15,6 +15,7 @@ import { ADAPTERS_USAGE, adaptersCommand } from "./adapters.ts";
 import { AUDIT_USAGE, auditCommand } from "./audit.ts";
 import { CONSOLE_USAGE, consoleCommand } from "./console.ts";
 import { EXIT, exitQuietlyOnEpipe, reportError, usage } from "./output.ts";
+import { SUPERVISION_USAGE, supervisionCommand } from "./supervision.ts";
 
 const USAGE = `usage:
   huren verify --key FILE --matter CODE --case ID --subject TYPE:ID [--name NAME]
@@ -27,6 +28,7 @@ ${ADMIN_USAGE}
 ${ADAPTERS_USAGE}
 ${AUDIT_USAGE}
 ${CONSOLE_USAGE}
+${SUPERVISION_USAGE}
 
 exit codes: 0 done, 1 refused or failed, 2 usage, 3 gateway unreachable, 4 diff found changes`;
 
@@ -93,6 +95,8 @@ async function main(argv: string[]) {
       return verifyCommand(rest);
     case "ledger":
       return ledgerCommand(rest);
+    case "supervision":
+      return supervisionCommand(rest);
     case "check":
       if (!(await checkCommand(rest))) process.exitCode = 1;
       return;
