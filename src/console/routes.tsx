@@ -26,6 +26,11 @@ import { OverviewPage } from "./pages/overview.tsx";
 import { AccessLogPage, FILTERS, type Filters } from "./pages/access-log.tsx";
 import { EntryPage } from "./pages/entry.tsx";
 import { ReportForm, ReportPage } from "./pages/report.tsx";
+import { SupervisionPage } from "./pages/supervision.tsx";
+import { departments, ranking, totals, windows } from "../supervision/queries.ts";
+import { actOnCard, listCards } from "../supervision/cards.ts";
+import { monthlyReport, reportCsv } from "../supervision/report.ts";
+import { cstDay } from "../supervision/time.ts";
 import { zhCN } from "./i18n/zh-CN.ts";
 import { en } from "./i18n/en.ts";
 
@@ -133,6 +138,36 @@ export function registerConsole(root: OpenAPIHono<AppEnv>, deps: AppDeps) {
     const payload = { iss: deps.gatewayId, iat: Math.floor(deps.now().getTime() / 1000), subject: { type: r.subject.type, masked: maskSubjectId(r.subject) }, purpose: r.purpose, accesses: r.accesses, checkpoint: r.checkpoint?.note ?? null };
     const jws = await deps.keys.signer.signJson("huren-report+jwt", payload);
     return c.body(JSON.stringify({ report: payload, jws }, null, 2), 200, { "content-type": "application/json; charset=utf-8", "content-disposition": `attachment; filename="huren-report-${payload.iat}.json"` });
+  });
+
+  const supervisor = requireSession(["supervisor", "admin"]);
+  app.get("/console/supervision", supervisor, async (c) => {
+    const day = cstDay(deps.now());
+    const range = { from: day, to: day };
+    const [t, rank, depts, wins, open, acknowledged] = await Promise.all([
+      totals(deps.db, range),
+      ranking(deps.db, day),
+      departments(deps.db, range),
+      windows(deps.db, range),
+      listCards(deps.db, { state: "open" }),
+      listCards(deps.db, { state: "acknowledged" }),
+    ]);
+    const view = { day, month: day.slice(0, 7), totals: t.totals, ranking: rank, departments: depts, windows: wins, cards: [...open, ...acknowledged] };
+    return c.html(<SupervisionPage session={c.get("session")!} view={view} />);
+  });
+  app.post("/console/supervision/cards/:id", supervisor, requireCsrf(), async (c) => {
+    const session = c.get("session")!;
+    const form = formOf(c);
+    const action = form.get("action");
+    const note = form.get("note")?.trim();
+    if ((action !== "acknowledge" && action !== "close") || !note || note.length > 500) return c.text("400 — 请填写备注 / a note is required", 400);
+    await actOnCard(deps.db, c.req.param("id"), { action, note, by: `${session.member}/${session.uid}`, at: deps.now() });
+    return c.redirect("/console/supervision", 303);
+  });
+  app.get("/console/supervision/report.csv", supervisor, async (c) => {
+    const month = c.req.query("month") ?? cstDay(deps.now()).slice(0, 7);
+    if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) return c.text("400 — month is YYYY-MM", 400);
+    return c.body(reportCsv(await monthlyReport(deps.db, month)), 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="huren-supervision-${month}.csv"` });
   });
 
   /** The checkpoint /v1/ledger/checkpoint serves, read through the public route itself. */

@@ -10,10 +10,12 @@ import type { Browser } from "playwright-core";
 import { createHarness, signRequest, type Actor, type Harness } from "../harness.ts";
 import { createWorld, HOUSING, zhangSan, type World } from "../world.ts";
 import { hasChromium, launch, screenshot, seriousViolations } from "./browser.ts";
+import { catchUp, consumerDepsOf } from "../../src/supervision/consumer.ts";
 
 let h: Harness;
 let w: World;
 let auditor: Actor;
+let supervisor: Actor;
 let base: string;
 let close: () => void;
 let browser: Browser;
@@ -22,6 +24,9 @@ beforeAll(async () => {
   h = await createHarness();
   w = await createWorld(h);
   auditor = await h.addMember("console-auditor", "auditor");
+  supervisor = { ...(await h.addMember("console-supervisor", "supervisor")), uid: "supervisor-staff-1" };
+  // A card on the first look-up, so the supervisor has one to acknowledge.
+  expect((await h.call(h.admin, "PUT", "/v1/supervision/rules/bulk-lookups", { kind: "bulk-lookups", period: "1d", yellow: 1, red: 50 })).status).toBe(200);
   await new Promise<void>((resolve) => {
     const s = serve({ fetch: h.app.fetch, port: 0, hostname: "127.0.0.1" }, (info) => {
       base = `http://127.0.0.1:${info.port}`;
@@ -31,6 +36,7 @@ beforeAll(async () => {
   });
   const res = await h.call(w.window, "POST", "/v1/verifications", { matter: HOUSING, case: "NG-2026-CONSOLE", subject: zhangSan, evidence: [{ type: "housing.no-property-proof" }] });
   expect(res.status).toBe(200);
+  await catchUp(consumerDepsOf(h.deps));
   // The entry is covered by a checkpoint before the browser checks its proof.
   for (let i = 0; i < 100 && Number((await (await h.app.request("/v1/ledger/checkpoint")).text()).split("\n")[1]) < 1; i++) await new Promise((r) => setTimeout(r, 100));
   if (hasChromium) browser = await launch();
@@ -127,6 +133,25 @@ describe.skipIf(!hasChromium)("console in Chromium", () => {
     expect(new URL(page.url()).pathname).toBe("/console/login");
     await page.goto(`${base}/console`);
     expect(new URL(page.url()).pathname).toBe("/console/login");
+    await page.close();
+  }, 120_000);
+
+  it("a supervisor sees certificate-free items and acknowledges a card with a note", async () => {
+    const page = await browser.newPage();
+    await page.goto(await loginLink(supervisor));
+    await page.click("a[href='/console/supervision']");
+    expect(Number(await page.locator("[data-figure=certificate-free]").textContent())).toBeGreaterThan(0);
+    expect(await page.locator("main").textContent()).not.toContain(zhangSan.id);
+    const card = page.locator("tr[data-card]").first();
+    const id = await card.getAttribute("data-card");
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "supervision");
+    await card.locator("input[name=note]").fill("已约谈经办人 talked to the clerk");
+    await card.locator("button[value=acknowledge]").click();
+    const res = await h.call(supervisor, "GET", "/v1/supervision/cards?state=acknowledged");
+    const cards = ((await res.json()) as { cards: { id: string; notes: { by: string; action: string; note: string }[] }[] }).cards;
+    const acked = cards.find((c) => c.id === id)!;
+    expect(acked.notes.at(-1)).toMatchObject({ by: "console-supervisor/supervisor-staff-1", action: "acknowledge", note: "已约谈经办人 talked to the clerk" });
     await page.close();
   }, 120_000);
 });
