@@ -146,6 +146,8 @@ describe("shutdown drains", () => {
     stop = true;
     await Promise.all(callers);
 
+    const counts = statuses.reduce<Record<number, number>>((m, s) => ((m[s] = (m[s] ?? 0) + 1), m), {});
+    console.info(`drain: statuses ${JSON.stringify(counts)}, ${refused} refused, exit ${Math.round(exitMs)} ms after SIGTERM`);
     expect(code).toBe(0);
     expect(exitMs).toBeLessThan(10_000); // "a few seconds" with slack for the shared machine
     expect(statuses.filter((s) => s >= 500)).toEqual([]);
