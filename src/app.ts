@@ -15,6 +15,7 @@ import { registerPolicyRoutes } from "./routes/policies.ts";
 import { registerConsentRoutes } from "./routes/consents.ts";
 import { registerVerificationRoutes } from "./routes/verifications.ts";
 import { registerLedgerRoutes } from "./routes/ledger.ts";
+import { registerTileRoutes } from "./routes/tiles.ts";
 import { registerAuditRoutes } from "./routes/audit.ts";
 
 export function createApp(deps: AppDeps) {
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps) {
   registerConsentRoutes(app, kit);
   registerVerificationRoutes(app, kit);
   registerLedgerRoutes(app, kit);
+  registerTileRoutes(app, kit);
   registerAuditRoutes(app, kit);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "signedRequest", {
