@@ -16,6 +16,7 @@ import { registerConsentRoutes } from "./routes/consents.ts";
 import { registerVerificationRoutes } from "./routes/verifications.ts";
 import { registerLedgerRoutes } from "./routes/ledger.ts";
 import { registerTileRoutes } from "./routes/tiles.ts";
+import { registerProofBundleRoute } from "./routes/proof-bundle.ts";
 import { registerAuditRoutes } from "./routes/audit.ts";
 
 export function createApp(deps: AppDeps) {
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps) {
   registerVerificationRoutes(app, kit);
   registerLedgerRoutes(app, kit);
   registerTileRoutes(app, kit);
+  registerProofBundleRoute(app, kit);
   registerAuditRoutes(app, kit);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "signedRequest", {

@@ -3,7 +3,16 @@
  * partial tiles only at checkpointed sizes; caching and gzip; the tile reader recomputes the
  * checkpoint's root, proofs and leaves from tiles alone and catches a tile that lies.
  */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { serve } from "@hono/node-server";
+import { eq } from "drizzle-orm";
+import { exportJWK, generateKeyPair } from "jose";
+import { ledgerCheckpoints } from "../src/db/schema.ts";
+import { putMember } from "../src/members/members.ts";
+import { runHuren } from "./ledger-export-fixture.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendEntries, type LedgerEntryInput } from "../src/ledger/append.ts";
 import { publishCheckpoint } from "../src/ledger/checkpoints.ts";
@@ -12,7 +21,7 @@ import { consistencyProof, inclusionProof, leafHash, rootFromLeaves, treeHash, v
 import { encodeTileIndex, parseTilePath, tilePath, tileWidthAt } from "../src/ledger/tile-path.ts";
 import { splitEntryBundle } from "../src/ledger/tiles.ts";
 import { TileError, tileReader } from "../src/ledger/tile-reader.ts";
-import { createHarness, type Actor, type Harness } from "./harness.ts";
+import { createHarness, GATEWAY_ID, type Actor, type Harness } from "./harness.ts";
 
 let h: Harness;
 let auditor: Actor;
@@ -216,5 +225,51 @@ describe("the tile reader", () => {
     await expect(treeHash(1000, edgeLies.read)).rejects.toThrow(/do not hash to the checkpoint's root/);
     // A checkpoint root the tiles do not make.
     await expect(treeHash(700, tileReader(700, root, fetcher([])).read)).rejects.toThrow(TileError);
+  });
+});
+
+describe("huren ledger tiles against a running gateway", () => {
+  it("verifies root, an older checkpoint and every entry from tiles; names a lying tile", { timeout: 240_000 }, async () => {
+    const { privateKey, publicKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+    const publicJwk = await exportJWK(publicKey);
+    await putMember(h.deps.db, "cli-tiles-auditor", { kind: "auditor", name: "cli", jwks: { keys: [{ ...publicJwk, kid: "k1" } as never] }, enabled: true });
+    // The second server flips a bit in one tile, as a gateway showing a forged ledger would.
+    const listen = (fetch: (r: Request) => Response | Promise<Response>) =>
+      new Promise<{ url: string; close(): void }>((resolve) => {
+        const s = serve({ fetch, port: 0, hostname: "127.0.0.1" }, (info) => resolve({ url: `http://127.0.0.1:${info.port}`, close: () => s.close() }));
+      });
+    const honest = await listen(h.app.fetch);
+    const lying = await listen(async (req) => {
+      const res = await h.app.fetch(req);
+      if (!new URL(req.url).pathname.endsWith("/tile/0/001")) return res;
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      bytes[100]! ^= 1;
+      return new Response(bytes, { status: res.status, headers: res.headers });
+    });
+    const dir = await mkdtemp(join(tmpdir(), "huren-ledger-tiles-"));
+    try {
+      const f = (name: string) => join(dir, name);
+      await writeFile(f("auditor.json"), JSON.stringify({ gateway: honest.url, gatewayId: GATEWAY_ID, member: "cli-tiles-auditor", uid: "audit-staff-1", jwk: { ...(await exportJWK(privateKey)), kid: "k1" } }));
+      await writeFile(f("ledger.key"), h.deps.ledger.signer.verifierKey + "\n");
+      const [cp700] = await h.deps.db.select().from(ledgerCheckpoints).where(eq(ledgerCheckpoints.size, 700));
+      await writeFile(f("cp-700.txt"), cp700!.note);
+      const [cp1000] = await h.deps.db.select().from(ledgerCheckpoints).where(eq(ledgerCheckpoints.size, 1000));
+      await writeFile(f("cp-1000.txt"), cp1000!.note);
+      const common = ["ledger", "tiles", "--key", `@${f("ledger.key")}`, "--checkpoint", f("cp-1000.txt"), "--since", f("cp-700.txt")];
+      const [good, bad] = await Promise.all([
+        runHuren([...common, "--auditor-key", f("auditor.json"), "--entries"]),
+        runHuren([...common, "--gateway", lying.url]),
+      ]);
+      expect(good.stdout).toContain("OK  the tiles of the right edge reproduce the root");
+      expect(good.stdout).toContain(`OK  ${f("cp-700.txt")} (size 700) is a prefix of the checkpoint's tree`);
+      expect(good.stdout).toContain("OK  entries 0…999: each hashes to its leaf in the signed tree (4 bundles)");
+      expect(good.code).toBe(0);
+      expect(bad.stdout).toMatch(/FAIL: tile tile\/0\/001: does not hash to entry 1 of tile\/1\/000\.p\/3/);
+      expect(bad.code).toBe(1);
+    } finally {
+      honest.close();
+      lying.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
