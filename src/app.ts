@@ -17,6 +17,7 @@ import { registerVerificationRoutes } from "./routes/verifications.ts";
 import { registerLedgerRoutes } from "./routes/ledger.ts";
 import { registerTileRoutes } from "./routes/tiles.ts";
 import { registerProofBundleRoute } from "./routes/proof-bundle.ts";
+import { registerKeyRoutes } from "./routes/keys.ts";
 import { registerAuditRoutes } from "./routes/audit.ts";
 
 export function createApp(deps: AppDeps) {
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps) {
   registerLedgerRoutes(app, kit);
   registerTileRoutes(app, kit);
   registerProofBundleRoute(app, kit);
+  registerKeyRoutes(app, kit);
   registerAuditRoutes(app, kit);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "signedRequest", {

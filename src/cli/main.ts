@@ -10,6 +10,7 @@ import { checkReceipt, loadKeyFile, signedFetch } from "./client.ts";
 import { CHECK_USAGE, checkCommand } from "./check.ts";
 import { LEDGER_USAGE, ledgerCommand } from "./ledger.ts";
 import { RECEIPT_USAGE, receiptCommand } from "./receipt.ts";
+import { KEYS_USAGE, keysCommand } from "./keys.ts";
 
 const USAGE = `usage:
   huren verify --key FILE --matter CODE --case ID --subject TYPE:ID [--name NAME]
@@ -18,7 +19,8 @@ const USAGE = `usage:
   huren secret                                                            (prints a new HUREN_SECRET)
 ${CHECK_USAGE}
 ${LEDGER_USAGE}
-${RECEIPT_USAGE}`;
+${RECEIPT_USAGE}
+${KEYS_USAGE}`;
 
 async function verifyCommand(argv: string[]) {
   const { values } = parseArgs({
@@ -84,6 +86,8 @@ async function main(argv: string[]) {
       return ledgerCommand(rest);
     case "receipt":
       return receiptCommand(rest);
+    case "keys":
+      return keysCommand(rest);
     case "check":
       if (!(await checkCommand(rest))) process.exitCode = 1;
       return;
