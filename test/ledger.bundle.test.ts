@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { publishCheckpoint } from "../src/ledger/checkpoints.ts";
-import { cosign, generateWitnessKey, parseWitnessKey } from "../src/ledger/cosignature.ts";
+import { cosign, generateWitnessKey, parseWitnessKey } from "../src/ledger/witness-quorum.ts";
 import { parseVerifierKey } from "../src/ledger/note.ts";
 import { formatProofBundle, parseProofBundle } from "../src/ledger/proof-bundle.ts";
 import { verifyReceiptBundle, type BundleInput } from "../src/ledger/verify-bundle.ts";

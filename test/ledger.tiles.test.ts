@@ -241,7 +241,7 @@ describe("huren ledger tiles against a running gateway", () => {
     const honest = await listen(h.app.fetch);
     const lying = await listen(async (req) => {
       const res = await h.app.fetch(req);
-      if (!new URL(req.url).pathname.endsWith("/tile/0/001")) return res;
+      if (!new URL(req.url).pathname.endsWith("/tile/0/002")) return res;
       const bytes = new Uint8Array(await res.arrayBuffer());
       bytes[100]! ^= 1;
       return new Response(bytes, { status: res.status, headers: res.headers });
@@ -264,7 +264,7 @@ describe("huren ledger tiles against a running gateway", () => {
       expect(good.stdout).toContain(`OK  ${f("cp-700.txt")} (size 700) is a prefix of the checkpoint's tree`);
       expect(good.stdout).toContain("OK  entries 0…999: each hashes to its leaf in the signed tree (4 bundles)");
       expect(good.code).toBe(0);
-      expect(bad.stdout).toMatch(/FAIL: tile tile\/0\/001: does not hash to entry 1 of tile\/1\/000\.p\/3/);
+      expect(bad.stdout).toMatch(/FAIL: tile tile\/0\/002: does not hash to entry 2 of tile\/1\/000\.p\/3/);
       expect(bad.code).toBe(1);
     } finally {
       honest.close();

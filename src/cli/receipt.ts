@@ -4,7 +4,7 @@
  * check is printed as `FAIL <step>: <problem> — <detail>`), 2 usage.
  */
 import type { JSONWebKeySet } from "jose";
-import { parseWitnessKey } from "../ledger/cosignature.ts";
+import { parseWitnessKey } from "../ledger/witness-quorum.ts";
 import { verifyReceiptBundle } from "../ledger/verify-bundle.ts";
 import { args, need, readJson, readKey, readText, UsageError } from "./ledger-io.ts";
 

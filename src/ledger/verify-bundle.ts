@@ -6,7 +6,7 @@
  * a person holding a receipt learns exactly which promise does not hold.
  */
 import { decodeProtectedHeader, type JSONWebKeySet } from "jose";
-import { witnessCosignatures, type WitnessKey } from "./cosignature.ts";
+import { witnessCosignatures, type WitnessKey } from "./witness-quorum.ts";
 import { toBase64 } from "./note-codec.ts";
 import { NoteError, openNote, parseCheckpoint, type VerifierKey } from "./note.ts";
 import { parseProofBundle, type ProofBundle } from "./proof-bundle.ts";

@@ -8,8 +8,9 @@
  * keyID = SHA-256(name ‖ "\n" ‖ 0x04 ‖ public key)[:4]. Witness keys are C2SP vkeys of
  * signature type 0x04: `name+hex8+base64(0x04 ‖ key)`.
  *
- * Pure (no I/O): the offline receipt verifier, the gateway's witness client and the witness
- * server all use these, so a cosignature means the same thing to each.
+ * Pure (no I/O). Here for the offline receipt verifier (`huren receipt verify`): which of the
+ * configured witnesses cosigned a checkpoint, and whether they reach the quorum. (`cosign` and
+ * `generateWitnessKey` make cosignatures for its tests.)
  */
 import { createHash, type webcrypto } from "node:crypto";
 import { fromBase64, toBase64 } from "./note-codec.ts";
