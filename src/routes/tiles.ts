@@ -2,8 +2,8 @@
  * §5.1: the ledger as a C2SP tlog-tiles log under the prefix /v1/ledger. Hash tiles are public
  * (hashes reveal nothing); entry bundles name windows, clerks and cases, so only auditors get
  * them. The tile index spans several path segments (`x001/x234/067`), which an OpenAPI path
- * parameter cannot express, so the routes are plain hono routes with a trailing wildcard and
- * their documentation is registered by hand.
+ * parameter cannot express, so the routes are plain hono wildcard routes that parse the path
+ * themselves, and their documentation (the OpenAPI paths below) is registered by hand.
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
@@ -55,7 +55,7 @@ export function registerTileRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
 
   // Registered before the hash tiles: "entries" would otherwise be parsed as a level there.
   const [auditorOnly] = kit.signed(["auditor"]);
-  app.get("/v1/ledger/tile/entries/:n{.+}", auditorOnly!, async (c) => {
+  app.get("/v1/ledger/tile/entries/*", auditorOnly!, async (c) => {
     const tile = tileOf(c, "/v1/ledger/tile/");
     const bundle = await readEntryBundle(db, tile);
     if (!bundle) throw noTile(tile);
@@ -65,7 +65,7 @@ export function registerTileRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
     return c.body((await maybeGzip(c, bundle)) as Uint8Array<ArrayBuffer>, 200);
   });
 
-  app.get("/v1/ledger/tile/:rest{.+}", async (c) => {
+  app.get("/v1/ledger/tile/*", async (c) => {
     const tile = tileOf(c, "/v1/ledger/tile/");
     if (tile.level === undefined) throw badPath(new URL(c.req.url).pathname);
     const bytes = await readHashTile(db, tile);
