@@ -11,6 +11,7 @@ import { CHECK_USAGE, checkCommand } from "./check.ts";
 import { LEDGER_USAGE, ledgerCommand } from "./ledger.ts";
 import { RECEIPT_USAGE, receiptCommand } from "./receipt.ts";
 import { KEYS_USAGE, keysCommand } from "./keys.ts";
+import { SUPERVISION_USAGE, supervisionCommand } from "./supervision.ts";
 
 const USAGE = `usage:
   huren verify --key FILE --matter CODE --case ID --subject TYPE:ID [--name NAME]
@@ -20,7 +21,8 @@ const USAGE = `usage:
 ${CHECK_USAGE}
 ${LEDGER_USAGE}
 ${RECEIPT_USAGE}
-${KEYS_USAGE}`;
+${KEYS_USAGE}
+${SUPERVISION_USAGE}`;
 
 async function verifyCommand(argv: string[]) {
   const { values } = parseArgs({
@@ -89,6 +91,8 @@ async function main(argv: string[]) {
       return receiptCommand(rest);
     case "keys":
       return keysCommand(rest);
+    case "supervision":
+      return supervisionCommand(rest);
     case "check":
       if (!(await checkCommand(rest))) process.exitCode = 1;
       return;
