@@ -20,7 +20,12 @@ import { signedProblems, type RouteKit } from "./kit.ts";
 /** Checkpoints are signed every 2 s while entries arrive (PROTOCOL §5.2). */
 const RETRY_AFTER_S = 2;
 
-/** The checkpoint the bundle carries: the newest stored one, as GET /v1/ledger/checkpoint serves it. */
+/**
+ * The checkpoint the bundle carries: the newest stored one, which is what GET /v1/ledger/checkpoint
+ * serves without witnesses. With witnesses (stream ledger-witness, src/ledger/served.ts) this must
+ * become `servedCheckpoint(db, policy)`: the newest quorum-cosigned checkpoint with its cosignature
+ * lines, so that `huren receipt verify --quorum K` can pass on the bundle alone.
+ */
 async function newestCheckpoint(db: Queryable): Promise<{ size: number; note: string } | undefined> {
   const [cp] = await db.select({ size: ledgerCheckpoints.size, note: ledgerCheckpoints.note }).from(ledgerCheckpoints).orderBy(desc(ledgerCheckpoints.size)).limit(1);
   return cp;
