@@ -15,6 +15,8 @@ import { ADAPTERS_USAGE, adaptersCommand } from "./adapters.ts";
 import { AUDIT_USAGE, auditCommand } from "./audit.ts";
 import { CONSOLE_USAGE, consoleCommand } from "./console.ts";
 import { EXIT, exitQuietlyOnEpipe, reportError, usage } from "./output.ts";
+import { RECEIPT_USAGE, receiptCommand } from "./receipt.ts";
+import { KEYS_USAGE, keysCommand } from "./keys.ts";
 import { SUPERVISION_USAGE, supervisionCommand } from "./supervision.ts";
 
 const USAGE = `usage:
@@ -28,6 +30,8 @@ ${ADMIN_USAGE}
 ${ADAPTERS_USAGE}
 ${AUDIT_USAGE}
 ${CONSOLE_USAGE}
+${RECEIPT_USAGE}
+${KEYS_USAGE}
 ${SUPERVISION_USAGE}
 
 exit codes: 0 done, 1 refused or failed, 2 usage, 3 gateway unreachable, 4 diff found changes`;
@@ -95,6 +99,10 @@ async function main(argv: string[]) {
       return verifyCommand(rest);
     case "ledger":
       return ledgerCommand(rest);
+    case "receipt":
+      return receiptCommand(rest);
+    case "keys":
+      return keysCommand(rest);
     case "supervision":
       return supervisionCommand(rest);
     case "check":
