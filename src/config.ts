@@ -29,6 +29,8 @@ const envSchema = z.object({
   /** Longest a cached configuration table is used if its change notification was lost; 0 = no cache. */
   HUREN_CONFIG_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /** Gateway processes sharing the port (node:cluster); "auto" = one per CPU. PostgreSQL only. */
+  /** Checkpoints are signed at most this often while entries arrive (PROTOCOL §5.2). */
+  HUREN_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2000),
   HUREN_WORKERS: z.union([z.literal("auto"), z.coerce.number().int().min(1).max(256)]).default(1),
 });
 
@@ -52,6 +54,8 @@ export interface Config {
   configCacheTtlMs: number;
   /** Gateway processes to run; "auto" is resolved by the entry (it knows the CPU count). */
   workers: number | "auto";
+  /** How often the checkpoint scheduler signs while entries arrive. */
+  checkpointIntervalMs: number;
 }
 
 /**
@@ -86,5 +90,6 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     demo: e.HUREN_BOOTSTRAP === undefined && e.HUREN_DEMO === "auto",
     configCacheTtlMs: e.HUREN_CONFIG_CACHE_TTL_MS,
     workers: e.HUREN_WORKERS,
+    checkpointIntervalMs: e.HUREN_CHECKPOINT_INTERVAL_MS,
   };
 }

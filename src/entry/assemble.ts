@@ -14,6 +14,7 @@ import { createConfigCache, listenForConfigChanges } from "../config/cache.ts";
 import { SourceResolver } from "../sources/resolve.ts";
 import { loadLedgerSigner } from "../ledger/checkpoints.ts";
 import { LedgerWriter } from "../ledger/writer.ts";
+import { CheckpointScheduler, type Timer } from "../ledger/scheduler.ts";
 
 export interface AssembleOptions {
   gatewayId: string;
@@ -26,6 +27,10 @@ export interface AssembleOptions {
   now?: () => Date;
   readFile?: (path: string) => Promise<string>;
   lookupDeadlineMs?: number;
+  /** HUREN_CHECKPOINT_INTERVAL_MS: how often checkpoints are signed while entries arrive. Default 2000. */
+  checkpointIntervalMs?: number;
+  /** The checkpoint scheduler's timer (tests inject one; the Node entry starts the scheduler). */
+  timer?: Timer;
   configCache?: {
     /** How stale cached configuration may get if a change notification is lost; 0 caches nothing. Default 30 s. */
     ttlMs?: number | undefined;
@@ -72,7 +77,16 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
   const config = createConfigCache(db, { ttlMs: options.configCache?.ttlMs, changes });
   const stopListening = options.configCache?.listen === false ? undefined : await listenForConfigChanges(database, changes, options.logger);
   const members = config.members;
-  const ledger = { signer: await loadLedgerSigner(db, secrets, gatewayId), writer: new LedgerWriter(db) };
+  const ledgerSigner = await loadLedgerSigner(db, secrets, gatewayId);
+  const checkpoints = new CheckpointScheduler({
+    db,
+    signer: ledgerSigner,
+    holder: `${gatewayId}/${newId()}`,
+    ...(options.checkpointIntervalMs ? { intervalMs: options.checkpointIntervalMs } : {}),
+    ...(options.timer ? { timer: options.timer } : {}),
+    onError: (err) => options.logger.error({ event: "checkpoint-failed", error: err instanceof Error ? err.message : String(err) }),
+  });
+  const ledger = { signer: ledgerSigner, writer: new LedgerWriter(db), checkpoints };
   const resolver = new SourceResolver({
     db,
     secrets,
@@ -101,6 +115,7 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
     ...(options.lookupDeadlineMs ? { lookupDeadlineMs: options.lookupDeadlineMs } : {}),
     async close() {
       await stopListening?.().catch(() => {});
+      await checkpoints.stop();
       await ledger.writer.idle();
       await resolver.close();
       await options.http.close?.();

@@ -18,7 +18,6 @@ import { createUndiciHttpClient } from "../http/undici-client.ts";
 import { applyBootstrap } from "../bootstrap.ts";
 import { startDemo } from "../demo/setup.ts";
 import { DEMO_PEOPLE } from "../demo/data.ts";
-import { publishCheckpoint, startCheckpointer } from "../ledger/checkpoints.ts";
 import { createSecrets } from "../crypto/secrets.ts";
 import { runPrimary } from "./cluster.ts";
 
@@ -91,16 +90,16 @@ async function gateway(config: Config) {
     maxBodyBytes: config.maxBodyBytes,
     readFile: (path) => readFile(resolve(path), "utf8"),
     configCache: { ttlMs: config.configCacheTtlMs },
+    checkpointIntervalMs: config.checkpointIntervalMs,
   });
 
   if (config.bootstrapPath) {
     const report = await applyBootstrap(deps.db, deps.secrets, JSON.parse(await readFile(config.bootstrapPath, "utf8")));
     logger.info({ event: "bootstrap", file: config.bootstrapPath, changed: report.changed, unchanged: report.unchanged });
   }
-  // A signed checkpoint at least every 2 s while entries arrive (no new row when nothing changed).
-  const stopCheckpoints = startCheckpointer(() => publishCheckpoint(deps.db, deps.ledger.signer), 2000, (err) =>
-    logger.error({ event: "checkpoint-failed", error: err instanceof Error ? err.message : String(err) }),
-  );
+  // A signed checkpoint at most every HUREN_CHECKPOINT_INTERVAL_MS while entries arrive (one
+  // process of several signs: src/ledger/scheduler.ts); GET /v1/ledger/checkpoint only reads.
+  deps.ledger.checkpoints.start();
   const app = createApp(deps);
   const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((done) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => done({ server: s, port: info.port }));
@@ -135,7 +134,6 @@ async function gateway(config: Config) {
       server.close(() => done());
       setTimeout(done, 10_000).unref();
     });
-    stopCheckpoints();
     await demo?.close();
     await deps.close();
     process.exit(0);
