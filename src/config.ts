@@ -2,6 +2,7 @@
  * Settings, parsed from an env-like record. Pure: only the entry files read process.env.
  */
 import { z } from "zod";
+import { witnessesSchema, type WitnessConfig } from "./ledger/witness-config.ts";
 
 const gatewayId = z
   .string()
@@ -31,6 +32,21 @@ const envSchema = z.object({
   /** Gateway processes sharing the port (node:cluster); "auto" = one per CPU. PostgreSQL only. */
   /** Checkpoints are signed at most this often while entries arrive (PROTOCOL §5.2). */
   HUREN_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2000),
+  /** JSON array of { name, vkey, url }: witnesses that cosign checkpoints (PROTOCOL §5.2). */
+  HUREN_WITNESSES: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "must be a JSON array of { name, vkey, url }" });
+        return z.NEVER;
+      }
+    })
+    .pipe(witnessesSchema)
+    .optional(),
+  /** Cosignatures a checkpoint needs before it is served; default a majority of the witnesses. */
+  HUREN_WITNESS_QUORUM: z.coerce.number().int().min(0).max(32).optional(),
   HUREN_WORKERS: z.union([z.literal("auto"), z.coerce.number().int().min(1).max(256)]).default(1),
 });
 
@@ -56,6 +72,9 @@ export interface Config {
   workers: number | "auto";
   /** How often the checkpoint scheduler signs while entries arrive. */
   checkpointIntervalMs: number;
+  /** HUREN_WITNESSES, when set (it then replaces the bootstrap file's `witnesses`). */
+  witnesses: WitnessConfig[] | undefined;
+  witnessQuorum: number | undefined;
 }
 
 /**
@@ -91,5 +110,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     configCacheTtlMs: e.HUREN_CONFIG_CACHE_TTL_MS,
     workers: e.HUREN_WORKERS,
     checkpointIntervalMs: e.HUREN_CHECKPOINT_INTERVAL_MS,
+    witnesses: e.HUREN_WITNESSES,
+    witnessQuorum: e.HUREN_WITNESS_QUORUM,
   };
 }

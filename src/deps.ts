@@ -6,6 +6,7 @@ import type { SourceResolver } from "./sources/resolve.ts";
 import type { LedgerSigner } from "./ledger/checkpoints.ts";
 import type { LedgerWriter } from "./ledger/writer.ts";
 import type { CheckpointScheduler } from "./ledger/scheduler.ts";
+import type { WitnessClient } from "./ledger/witnesses.ts";
 import type { ConfigCache } from "./config/cache.ts";
 
 export interface Logger {
@@ -31,9 +32,10 @@ export interface AppDeps {
   config: ConfigCache;
   /**
    * The ledger's note key, its group-commit writer and the checkpoint scheduler (started by the
-   * Node entry; tests call `checkpoints.tick()`; Workers tick from their cron trigger).
+   * Node entry; tests call `checkpoints.tick()`; Workers tick from their cron trigger), and the
+   * witness client (`witnesses.stats()` for readiness and metrics; empty without witnesses).
    */
-  ledger: { signer: LedgerSigner; writer: LedgerWriter; checkpoints: CheckpointScheduler };
+  ledger: { signer: LedgerSigner; writer: LedgerWriter; checkpoints: CheckpointScheduler; witnesses: WitnessClient };
   now: () => Date;
   newId: () => string;
   logger: Logger;

@@ -15,6 +15,8 @@ import { SourceResolver } from "../sources/resolve.ts";
 import { loadLedgerSigner } from "../ledger/checkpoints.ts";
 import { LedgerWriter } from "../ledger/writer.ts";
 import { CheckpointScheduler, type Timer } from "../ledger/scheduler.ts";
+import { WitnessClient } from "../ledger/witnesses.ts";
+import type { WitnessSettings } from "../ledger/witness-config.ts";
 
 export interface AssembleOptions {
   gatewayId: string;
@@ -29,6 +31,10 @@ export interface AssembleOptions {
   lookupDeadlineMs?: number;
   /** HUREN_CHECKPOINT_INTERVAL_MS: how often checkpoints are signed while entries arrive. Default 2000. */
   checkpointIntervalMs?: number;
+  /** Witnesses that cosign checkpoints (PROTOCOL §5.2); none by default. */
+  witnesses?: WitnessSettings | undefined;
+  /** Client for witness calls (keep-alive pool of its own on Node); default `http`. */
+  witnessHttp?: HttpClient;
   /** The checkpoint scheduler's timer (tests inject one; the Node entry starts the scheduler). */
   timer?: Timer;
   configCache?: {
@@ -78,15 +84,20 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
   const stopListening = options.configCache?.listen === false ? undefined : await listenForConfigChanges(database, changes, options.logger);
   const members = config.members;
   const ledgerSigner = await loadLedgerSigner(db, secrets, gatewayId);
+  const witnesses = new WitnessClient({ db, settings: options.witnesses ?? { witnesses: [], quorum: 0 }, http: options.witnessHttp ?? options.http, logger: options.logger, now });
   const checkpoints = new CheckpointScheduler({
     db,
     signer: ledgerSigner,
     holder: `${gatewayId}/${newId()}`,
     ...(options.checkpointIntervalMs ? { intervalMs: options.checkpointIntervalMs } : {}),
     ...(options.timer ? { timer: options.timer } : {}),
+    // Fire and forget: witness calls never hold up the next tick, let alone a verification.
+    afterTick: (newest) => {
+      if (witnesses.configured) witnesses.sync(newest);
+    },
     onError: (err) => options.logger.error({ event: "checkpoint-failed", error: err instanceof Error ? err.message : String(err) }),
   });
-  const ledger = { signer: ledgerSigner, writer: new LedgerWriter(db), checkpoints };
+  const ledger = { signer: ledgerSigner, writer: new LedgerWriter(db), checkpoints, witnesses };
   const resolver = new SourceResolver({
     db,
     secrets,
@@ -116,6 +127,8 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
     async close() {
       await stopListening?.().catch(() => {});
       await checkpoints.stop();
+      await witnesses.idle();
+      if (options.witnessHttp && options.witnessHttp !== options.http) await options.witnessHttp.close?.();
       await ledger.writer.idle();
       await resolver.close();
       await options.http.close?.();

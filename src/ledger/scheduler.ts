@@ -36,8 +36,8 @@ export interface SchedulerOptions {
   /** This process's name in the lease (any string unique among the gateway's processes). */
   holder: string;
   timer?: Timer;
-  /** Called after each tick that stored a new checkpoint (the witness round hangs off this). */
-  onCheckpoint?: (cp: StoredCheckpoint) => void;
+  /** Called after each tick this process led, with the newest stored size (witnesses sync off it). */
+  afterTick?: (newestSize: number) => void;
   onError?: (err: unknown) => void;
 }
 
@@ -112,9 +112,12 @@ export class CheckpointScheduler {
     this.leader = await takeLease(db, this.options.holder, leaseMs(this.intervalMs));
     if (!this.leader) return { leader: false };
     const [size, newest] = await Promise.all([ledgerSize(db), newestCheckpointSize(db)]);
-    if (newest !== undefined && size <= newest) return { leader: true };
+    if (newest !== undefined && size <= newest) {
+      this.options.afterTick?.(newest);
+      return { leader: true };
+    }
     const published = await publishCheckpoint(db, signer);
-    this.options.onCheckpoint?.(published);
+    this.options.afterTick?.(published.size);
     return { leader: true, published };
   }
 }

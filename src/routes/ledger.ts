@@ -31,7 +31,7 @@ export function registerLedgerRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
     }),
     async (c) => {
       // Read-only: checkpoints are signed by the scheduler (src/ledger/scheduler.ts), never here.
-      const cp = await servedCheckpoint(db);
+      const cp = await servedCheckpoint(db, ledger.witnesses.policy);
       if (!cp) throw new HurenError("ledger-unavailable", 503, "No checkpoint yet", "no checkpoint has been signed yet; one follows within the checkpoint interval");
       c.header("cache-control", "no-cache");
       return c.text(cp.note, 200);

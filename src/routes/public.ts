@@ -7,6 +7,16 @@ import { HurenError } from "../errors.ts";
 import { DOCS_PAGE, SWAGGER_INIT, SWAGGER_PAGE } from "./docs-page.ts";
 import { jsonContent, type RouteKit } from "./kit.ts";
 
+const witnessStats = z.object({
+  name: z.string(),
+  url: z.string(),
+  lastCosignedSize: z.number().int().nullable(),
+  lastCosignedAt: z.string().nullable(),
+  ageSeconds: z.number().int().nullable(),
+  failures: z.number().int(),
+  lastError: z.string().nullable(),
+});
+
 export function registerPublicRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
   const { deps } = kit;
 
@@ -34,8 +44,8 @@ export function registerPublicRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
       method: "get",
       path: "/readyz",
       tags: ["public"],
-      summary: "Readiness: the database answers",
-      responses: { 200: jsonContent(z.object({ status: z.literal("ready"), database: z.string() }), "Ready"), 503: { description: "Not ready" } },
+      summary: "Readiness: the database answers; details of each ledger witness (PROTOCOL §5.2)",
+      responses: { 200: jsonContent(z.object({ status: z.literal("ready"), database: z.string(), witnesses: z.array(witnessStats) }), "Ready"), 503: { description: "Not ready" } },
     }),
     async (c) => {
       try {
@@ -43,7 +53,8 @@ export function registerPublicRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
       } catch (err) {
         throw new HurenError("ledger-unavailable", 503, "Not ready", "the database does not answer", { cause: err });
       }
-      return c.json({ status: "ready" as const, database: deps.driver }, 200);
+      // Witnesses are details, not readiness: a witness that is down never makes the gateway unready.
+      return c.json({ status: "ready" as const, database: deps.driver, witnesses: deps.ledger.witnesses.stats() }, 200);
     },
   );
 
