@@ -10,6 +10,7 @@ import { checkReceipt, loadKeyFile, signedFetch } from "./client.ts";
 import { CHECK_USAGE, checkCommand } from "./check.ts";
 import { LEDGER_USAGE, ledgerCommand } from "./ledger.ts";
 import { WITNESS_USAGE, witnessCommand } from "../witness/command.ts";
+import { SUPERVISION_USAGE, supervisionCommand } from "./supervision.ts";
 
 const USAGE = `usage:
   huren verify --key FILE --matter CODE --case ID --subject TYPE:ID [--name NAME]
@@ -18,7 +19,8 @@ const USAGE = `usage:
   huren secret                                                            (prints a new HUREN_SECRET)
 ${CHECK_USAGE}
 ${LEDGER_USAGE}
-${WITNESS_USAGE}`;
+${WITNESS_USAGE}
+${SUPERVISION_USAGE}`;
 
 async function verifyCommand(argv: string[]) {
   const { values } = parseArgs({
@@ -83,6 +85,8 @@ async function main(argv: string[]) {
       return verifyCommand(rest);
     case "ledger":
       return ledgerCommand(rest);
+    case "supervision":
+      return supervisionCommand(rest);
     case "check":
       if (!(await checkCommand(rest))) process.exitCode = 1;
       return;
