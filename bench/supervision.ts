@@ -12,7 +12,7 @@
  * Creates and drops its own database on DATABASE_URL's server (default
  * postgres://postgres@127.0.0.1:5432/test); writes bench/results/supervision.json.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
@@ -26,7 +26,7 @@ import { ranking } from "../src/supervision/queries.ts";
 import { record } from "../src/supervision/histogram.ts";
 import { rowsOf } from "../src/db/rows.ts";
 
-const { values: args } = parseArgs({ options: { entries: { type: "string", default: "100000" }, "lag-seconds": { type: "string", default: "20" }, operators: { type: "string", default: "10000" }, keep: { type: "boolean", default: false } } });
+const { values: args } = parseArgs({ options: { entries: { type: "string", default: "100000" }, "lag-seconds": { type: "string", default: "20" }, operators: { type: "string", default: "10000" }, keep: { type: "boolean", default: false }, "year-only": { type: "boolean", default: false } } });
 const base = new URL(process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test");
 const name = `huren_bench_sup_${Date.now().toString(36)}`;
 const admin = postgres(base.toString(), { max: 1, onnotice: () => {} });
@@ -73,7 +73,8 @@ const resetStore = async () => {
 
 try {
   // A. Throughput
-  const n = Number(args.entries);
+  const n = args["year-only"] ? 0 : Number(args.entries);
+  if (n > 0) {
   const t0 = Date.parse("2026-11-24T01:00:00Z");
   let k = 0;
   await append(0, n, () => new Date(t0 + (k++ * 86_400_000) / n));
@@ -111,6 +112,7 @@ try {
   lags.sort((a, b) => a - b);
   results.lag = { offeredPerSecond: 1000, achievedPerSecond: Math.round((next - n) / lagSeconds), maxSeconds: lags[lags.length - 1], p95Seconds: lags[Math.floor(lags.length * 0.95)] };
   log(`B: lag at ${(results.lag as { achievedPerSecond: number }).achievedPerSecond}/s: p95 ${(results.lag as any).p95Seconds} s, max ${(results.lag as any).maxSeconds} s`);
+  }
 
   // C. A generated year
   await resetStore();
@@ -169,7 +171,9 @@ try {
   log(`C: monthly report p50 ${report.p50Ms} ms, p95 ${report.p95Ms} ms; daily ranking p50 ${rank.p50Ms} ms, p95 ${rank.p95Ms} ms`);
   results.loadavgAtEnd = loadavg();
   await mkdir("bench/results", { recursive: true });
-  await writeFile("bench/results/supervision.json", JSON.stringify(results, null, 2) + "\n");
+  // --year-only keeps the consumer figures of the last full run beside the new query figures.
+  const previous = args["year-only"] ? JSON.parse(await readFile("bench/results/supervision.json", "utf8").catch(() => "{}")) : {};
+  await writeFile("bench/results/supervision.json", JSON.stringify({ ...previous, ...results }, null, 2) + "\n");
 } finally {
   await database.close();
   if (!args.keep) await admin.unsafe(`drop database if exists "${name}" with (force)`);

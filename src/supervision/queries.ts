@@ -172,7 +172,7 @@ export interface WindowFigures extends ClerkFigures {
 }
 
 /** Per operator (`<window>/<uid>`) over the range, summed; the raw material of windows and totals. */
-async function operators(q: Queryable, r: Range): Promise<Map<string, Figures>> {
+export async function operators(q: Queryable, r: Range): Promise<Map<string, Figures>> {
   const out = new Map<string, Figures>();
   for (const row of await rollups(q, "operator", r)) out.set(row.key, addFigures(out.get(row.key) ?? {}, row.figures));
   return out;
@@ -183,8 +183,13 @@ async function operators(q: Queryable, r: Range): Promise<Map<string, Figures>> 
  * and denials by reason, per window and per operator.
  */
 export async function windows(q: Queryable, r: Range): Promise<WindowFigures[]> {
+  return windowsOf(await operators(q, r));
+}
+
+/** Windows from per-operator figures already read (the monthly report reads them once). */
+export function windowsOf(perOperator: Map<string, Figures>): WindowFigures[] {
   const perWindow = new Map<string, { total: Figures; operators: WindowFigures["operators"] }>();
-  for (const [operator, figures] of await operators(q, r)) {
+  for (const [operator, figures] of perOperator) {
     const window = operator.slice(0, operator.indexOf("/"));
     const w = perWindow.get(window) ?? { total: {}, operators: [] };
     addFigures(w.total, structuredClone(figures));
@@ -206,8 +211,12 @@ export interface Totals {
 
 /** Totals and denials by reason over the range. */
 export async function totals(q: Queryable, r: Range): Promise<{ totals: Totals; denials: Record<string, number> }> {
+  return totalsOf(await operators(q, r));
+}
+
+export function totalsOf(perOperator: Map<string, Figures>): { totals: Totals; denials: Record<string, number> } {
   const all: Figures = {};
-  for (const f of (await operators(q, r)).values()) addFigures(all, f);
+  for (const f of perOperator.values()) addFigures(all, structuredClone(f));
   return {
     totals: { verifications: n(all, "verifications"), items: n(all, "items"), certificateFree: n(all, "certificateFree"), denied: n(all, "denied"), unavailable: n(all, "unavailable") },
     denials: map(all, "denials"),
