@@ -15,6 +15,7 @@ import { ADAPTERS_USAGE, adaptersCommand } from "./adapters.ts";
 import { AUDIT_USAGE, auditCommand } from "./audit.ts";
 import { CONSOLE_USAGE, consoleCommand } from "./console.ts";
 import { EXIT, exitQuietlyOnEpipe, reportError, usage } from "./output.ts";
+import { WITNESS_USAGE, witnessCommand } from "../witness/command.ts";
 import { RECEIPT_USAGE, receiptCommand } from "./receipt.ts";
 import { KEYS_USAGE, keysCommand } from "./keys.ts";
 import { SUPERVISION_USAGE, supervisionCommand } from "./supervision.ts";
@@ -30,6 +31,7 @@ ${ADMIN_USAGE}
 ${ADAPTERS_USAGE}
 ${AUDIT_USAGE}
 ${CONSOLE_USAGE}
+${WITNESS_USAGE}
 ${RECEIPT_USAGE}
 ${KEYS_USAGE}
 ${SUPERVISION_USAGE}
@@ -124,6 +126,8 @@ async function main(argv: string[]) {
       return auditCommand(rest);
     case "console":
       return consoleCommand(rest);
+    case "witness":
+      return witnessCommand(rest);
     case "secret":
       process.stdout.write(generateSecret() + "\n");
       return;
