@@ -65,6 +65,9 @@ describe("npm start on a fresh data directory", () => {
       ["housing.no-property-proof", "verified"],
     ]);
     expect(a.receipt.jti).toBe(a.answer.verificationId);
+    // The CLI opened the subject commitment (it exits 1 otherwise); the receipt holds no salt or digest.
+    expect(Object.keys(a.receipt.subject).sort()).toEqual(["commitment", "masked", "type"]);
+    expect(a.answer.subjectOpening).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(a.receipt.ledger.index).toBe(a.answer.ledger.index);
     await stop(child);
 

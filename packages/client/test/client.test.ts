@@ -45,6 +45,9 @@ describe("@huren/client against a running gateway", () => {
     const payload = await huren.receipts.verify(answer.receipt, { jwks, issuer: "huren.test", audience: w.window.id });
     expect(payload).toMatchObject({ jti: answer.verificationId, case: "SDK-2026-0001", uid: w.window.uid });
     expect(payload.subject.masked).toBe(maskId(zhangSan.id));
+    // The live gateway's commitment opens with the answer's subjectOpening (PROTOCOL v1.1 §3), for this person only.
+    await expect(huren.receipts.verify(answer.receipt, { jwks, opening: answer.subjectOpening, subject: zhangSan })).resolves.toMatchObject({ jti: answer.verificationId });
+    await expect(verifyReceipt(answer.receipt, { jwks, opening: answer.subjectOpening, subject: { ...zhangSan, id: "11010519491231002X" } })).rejects.toMatchObject({ code: "subject-mismatch" });
     // Another window's name as audience is refused, with the step named.
     await expect(verifyReceipt(answer.receipt, { jwks, audience: "other-window" })).rejects.toMatchObject({ code: "wrong-audience" });
     // A receipt checked against a JWKS that does not hold its key fails as a signature error.
