@@ -12,6 +12,7 @@ import { desc } from "drizzle-orm";
 import { ledgerEntries } from "../src/db/schema.ts";
 import { DEMO_PEOPLE } from "../src/demo/data.ts";
 import { putMember } from "../src/members/members.ts";
+import { loadKeyFile, signedFetch } from "../src/cli/client.ts";
 import { huren, startDemoGateway, type DemoGateway } from "./demo-gateway.ts";
 
 let g: DemoGateway;
@@ -85,8 +86,10 @@ describe("department", () => {
     expect(off.stdout).toMatch(/adapter cc-civil-affairs-http disabled \(version 2\)/);
     const on = await huren(["adapters", "enable", "cc-civil-affairs-dibao-2", ...DEPT()]);
     expect(on.code, on.stderr).toBe(0);
-    // The sealed fixture records were kept: the check still finds the probe subject.
-    expect(JSON.parse((await huren(["adapters", "check", "cc-civil-affairs-dibao-2", ...DEPT(), "--json"])).stdout).ok).toBe(true);
+    // The sealed fixture records were kept through enable (sent back as "(sealed)"): it answers.
+    const window = await loadKeyFile(key("nanguan-window-01"));
+    const res = await signedFetch(window, "POST", "/v1/verifications", { matter: "220100-public-rental-housing", case: "CLI-1", subject: { type: "resident-id", id: DEMO_PEOPLE.zhangSan.id }, evidence: [{ type: "subsistence-allowance.certificate" }] });
+    expect((res.body as { results: unknown[] }).results[0]).toMatchObject({ status: "verified", source: "cc-civil-affairs-dibao-2" });
     const status = await huren(["adapters", "status", ...DEPT()]);
     expect(status.stdout).toMatch(/^cc-civil-affairs-dibao-2\s+cc-civil-affairs\s+fixture\s+subsistence-allowance\.certificate\s+enabled\s+2/m);
     expect(status.stdout).toMatch(/^cc-civil-affairs-http\s+.*disabled/m);
