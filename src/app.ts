@@ -6,6 +6,7 @@ import type { AppDeps } from "./deps.ts";
 import { bodyLimit, type AppEnv } from "./http/middleware.ts";
 import { problemBody, problemResponse, toProblem, zodErrors } from "./http/problem.ts";
 import { HurenError } from "./errors.ts";
+import { unavailableCode } from "./db/unavailable.ts";
 import { createRouteKit } from "./routes/kit.ts";
 import { registerPublicRoutes } from "./routes/public.ts";
 import { registerMemberRoutes } from "./routes/members.ts";
@@ -45,10 +46,13 @@ export function createApp(deps: AppDeps) {
 
   app.onError((err, c) => {
     const requestId = c.get("requestId") ?? "unknown";
-    const { problem, unexpected } = toProblem(err, requestId);
+    const { problem, unexpected, databaseDown } = toProblem(err, requestId);
     c.get("logFields").problem = problem.type.split("/").pop();
     if (unexpected) deps.logger.error({ event: "unhandled-error", requestId, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
-    const headers: Record<string, string> = problem.status === 401 ? { "www-authenticate": 'Bearer realm="huren"' } : {};
+    // The driver's message names the server and the query's parameters: log the code only.
+    if (databaseDown) deps.logger.error({ event: "database-unavailable", requestId, code: unavailableCode(err) });
+    const headers: Record<string, string> =
+      problem.status === 401 ? { "www-authenticate": 'Bearer realm="huren"' } : problem.status === 503 ? { "retry-after": "1" } : {};
     return problemResponse(c, problem, headers);
   });
   app.notFound((c) => problemResponse(c, problemBody("not-found", 404, "Not found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, { requestId: c.get("requestId") })));
