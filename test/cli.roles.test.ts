@@ -1,5 +1,5 @@
 /**
- * The CLI for every role, run as a child process against a real gateway on 127.0.0.1 with the
+ * The CLI for every role, the production build (dist/cli.js) run as a child process against a real gateway on 127.0.0.1 with the
  * demo's key files: admin apply/diff/lists, department adapters, auditor audit (person ids from
  * stdin or a file, never argv), one-line errors with their exit codes, and EPIPE into `head`.
  */
@@ -13,7 +13,7 @@ import { ledgerEntries } from "../src/db/schema.ts";
 import { DEMO_PEOPLE } from "../src/demo/data.ts";
 import { putMember } from "../src/members/members.ts";
 import { loadKeyFile, signedFetch } from "../src/cli/client.ts";
-import { huren, startDemoGateway, type DemoGateway } from "./demo-gateway.ts";
+import { huren, HUREN_CLI, startDemoGateway, type DemoGateway } from "./demo-gateway.ts";
 
 let g: DemoGateway;
 const key = (member: string) => join(g.dir, "demo", `${member}.cli.json`);
@@ -155,7 +155,7 @@ describe("errors and pipes", () => {
     // Enough members that the JSON outgrows the pipe's buffer, so the write after head exits fails.
     for (let i = 0; i < 300; i++) await putMember(g.h.deps.db, `pipe-window-${String(i).padStart(3, "0")}`, { kind: "window", name: `窗口 ${i} ${"x".repeat(200)}`, region: "220102", jwks: { keys: [] }, enabled: true });
     const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number }>((resolve) => {
-      execFile("sh", ["-c", `"${process.execPath}" --import tsx src/cli/main.ts members list --json --key "${key("demo-admin")}" | head -n 2`], { timeout: 60_000 }, (err, stdout, stderr) =>
+      execFile("sh", ["-c", `"${HUREN_CLI[0]}" ${HUREN_CLI[1]} members list --json --key "${key("demo-admin")}" | head -n 2`], { timeout: 60_000 }, (err, stdout, stderr) =>
         resolve({ stdout, stderr, code: err ? 1 : 0 }),
       );
     });

@@ -46,10 +46,13 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `huren …` as a child process (via tsx until the production build lands); never rejects. */
+/** The production CLI (dist/cli.js, built by test/global-setup.ts), as `node dist/cli.js …`. */
+export const HUREN_CLI = [process.execPath, "dist/cli.js"] as const;
+
+/** Runs `huren …` from the build as a child process; never rejects. */
 export function huren(args: string[], stdin = ""): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { timeout: 60_000, env: { ...process.env, NO_COLOR: "1" } }, (err, stdout, stderr) => {
+    const child = execFile(HUREN_CLI[0], [HUREN_CLI[1], ...args], { timeout: 60_000, env: { ...process.env, NO_COLOR: "1" } }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0, stdout, stderr });
     });
     child.stdin!.end(stdin);
