@@ -18,6 +18,7 @@ import { registerVerificationRoutes } from "./routes/verifications.ts";
 import { registerLedgerRoutes } from "./routes/ledger.ts";
 import { registerAuditRoutes } from "./routes/audit.ts";
 import { registerSubjectRoutes } from "./routes/subjects.ts";
+import { registerSupervisionRoutes } from "./routes/supervision.ts";
 import { finishDocument } from "./routes/openapi-finish.ts";
 import { OPERATION_EXAMPLES } from "./routes/openapi-examples.ts";
 
@@ -68,6 +69,7 @@ export function createApp(deps: AppDeps) {
   registerLedgerRoutes(app, kit);
   registerAuditRoutes(app, kit);
   registerSubjectRoutes(app, kit);
+  registerSupervisionRoutes(app, kit);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "signedRequest", {
     type: "http",

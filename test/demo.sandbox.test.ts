@@ -27,7 +27,7 @@ const ROWS = [
   ["verified", "nanguan-window-01", HOUSING, person(DEMO_PEOPLE.zhangSan), DIBAO, "verified", undefined],
   ["not_found", "nanguan-window-01", HOUSING, person(DEMO_PEOPLE.wangWu), DIBAO, "not_found", undefined],
   ["invalid / revoked", "nanguan-window-01", HOUSING, person(DEMO_PEOPLE.liSi), DIBAO, "invalid", "revoked"],
-  ["invalid / expired", "nanguan-window-01", HOUSING, person(DEMO_PEOPLE.sunQi), DIBAO, "invalid", "expired"],
+  ["invalid / expired", "nanguan-window-01", HOUSING, person(DEMO_PEOPLE.zhouBa), DIBAO, "invalid", "expired"],
   ["mismatch", "nanguan-window-01", HOUSING, person(DEMO_PEOPLE.zhangSan, "李四"), DIBAO, "mismatch", undefined],
   ["consent required", "nanguan-window-01", DISABILITY, person(DEMO_PEOPLE.zhaoLiu), "disability.certificate", "denied", "consent-required"],
   ["denied by region", "jilin-window-01", HOUSING, person(DEMO_PEOPLE.zhangSan), "housing.no-property-proof", "denied", "region-not-recognised"],
@@ -35,7 +35,7 @@ const ROWS = [
 
 describe("sandbox subjects (README)", () => {
   it("every role has a key file in <dataDir>/demo", async () => {
-    for (const member of ["nanguan-window-01", "cc-civil-affairs", "cc-audit-office", "demo-admin", "cc-service-app", "jilin-window-01"]) {
+    for (const member of ["nanguan-window-01", "cc-civil-affairs", "cc-audit-office", "demo-admin", "cc-service-app", "jilin-window-01", "city-supervision"]) {
       const key = await loadKeyFile(join(g.dir, "demo", `${member}.cli.json`));
       expect(key).toMatchObject({ member, gateway: g.url });
     }

@@ -14,6 +14,7 @@ import { ADMIN_USAGE, applyCommand, diffCommand, listCommand } from "./admin.ts"
 import { ADAPTERS_USAGE, adaptersCommand } from "./adapters.ts";
 import { AUDIT_USAGE, auditCommand } from "./audit.ts";
 import { EXIT, exitQuietlyOnEpipe, reportError, usage } from "./output.ts";
+import { SUPERVISION_USAGE, supervisionCommand } from "./supervision.ts";
 
 const USAGE = `usage:
   huren verify --key FILE --matter CODE --case ID --subject TYPE:ID [--name NAME]
@@ -25,6 +26,7 @@ ${LEDGER_USAGE}
 ${ADMIN_USAGE}
 ${ADAPTERS_USAGE}
 ${AUDIT_USAGE}
+${SUPERVISION_USAGE}
 
 exit codes: 0 done, 1 refused or failed, 2 usage, 3 gateway unreachable, 4 diff found changes`;
 
@@ -91,6 +93,8 @@ async function main(argv: string[]) {
       return verifyCommand(rest);
     case "ledger":
       return ledgerCommand(rest);
+    case "supervision":
+      return supervisionCommand(rest);
     case "check":
       if (!(await checkCommand(rest))) process.exitCode = 1;
       return;

@@ -12,12 +12,13 @@ import type { Db } from "../db/types.ts";
 import type { Secrets } from "../crypto/secrets.ts";
 import type { GatewayKeys } from "../keys/gateway-keys.ts";
 import { applyBootstrap, type BootstrapFile } from "../bootstrap.ts";
-import { CIVIL_AFFAIRS_RECORDS, FIXTURE_RECORDS } from "./data.ts";
+import { CIVIL_AFFAIRS_RECORDS, DEMO_PEOPLE, FIXTURE_RECORDS } from "./data.ts";
 import { startDepartmentServer, type RunningDepartment } from "./department-server.ts";
 import { DEMO_MATTERS, DEMO_POLICIES } from "./catalog.ts";
 
 export const DEMO_WINDOW = "nanguan-window-01";
 export const DEMO_ADMIN = "demo-admin";
+export const DEMO_SUPERVISOR = "city-supervision";
 export const DEMO_AUDITOR = "cc-audit-office";
 export const DEMO_COLLECTOR = "cc-service-app";
 /** A window in Jilin city (another prefecture): Changchun's certificates are not recognised there. */
@@ -49,6 +50,8 @@ export interface DemoHandle {
   /** Key file for `huren verify --key`. */
   windowKeyFile: string;
   adminKeyFile: string;
+  /** Key file for `huren supervision … --key` (§10). */
+  supervisorKeyFile: string;
   /** Every role's key file, by member id. */
   keyFiles: Record<string, string>;
   department: RunningDepartment;
@@ -64,6 +67,7 @@ export async function startDemo(o: { db: Db; secrets: Secrets; keys: GatewayKeys
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const windowKey = await demoKey(dir, DEMO_WINDOW);
   const adminKey = await demoKey(dir, DEMO_ADMIN);
+  const supervisorKey = await demoKey(dir, DEMO_SUPERVISOR);
   const deptKey = await demoKey(dir, CIVIL_AFFAIRS);
   const auditorKey = await demoKey(dir, DEMO_AUDITOR);
   const collectorKey = await demoKey(dir, DEMO_COLLECTOR);
@@ -76,6 +80,7 @@ export async function startDemo(o: { db: Db; secrets: Secrets; keys: GatewayKeys
       gatewayKeys: () => o.keys.jwks() as never,
       records: CIVIL_AFFAIRS_RECORDS,
       signWith: { kid: deptKey.kid, privateKey: deptKey.privateKey },
+      unavailableFor: [DEMO_PEOPLE.sunQi.id],
       port,
     });
   // A fixed port keeps the adapter config (and so its version) stable across restarts.
@@ -93,6 +98,7 @@ export async function startDemo(o: { db: Db; secrets: Secrets; keys: GatewayKeys
   const seed: BootstrapFile = {
     members: [
       { id: DEMO_ADMIN, kind: "admin", name: "Demo administrator", jwks: { keys: [adminKey.publicJwk] }, enabled: true },
+      { id: DEMO_SUPERVISOR, kind: "supervisor", name: "长春市政务服务电子监察室", jwks: { keys: [supervisorKey.publicJwk] }, enabled: true },
       { id: DEMO_WINDOW, kind: "window", name: "南关区政务服务中心 一窗受理 01", region: "220102", jwks: { keys: [windowKey.publicJwk] }, enabled: true },
       { ...dept(CIVIL_AFFAIRS, "长春市民政局"), jwks: { keys: [deptKey.publicJwk] } },
       { id: DEMO_AUDITOR, kind: "auditor", name: "长春市政务服务监督审计处", region: "220100", jwks: { keys: [auditorKey.publicJwk] }, enabled: true },
@@ -128,10 +134,12 @@ export async function startDemo(o: { db: Db; secrets: Secrets; keys: GatewayKeys
     [DEMO_AUDITOR]: await keyFile(DEMO_AUDITOR, auditorKey, "audit-staff-07"),
     [DEMO_COLLECTOR]: await keyFile(DEMO_COLLECTOR, collectorKey, undefined),
     [DEMO_OTHER_WINDOW]: await keyFile(DEMO_OTHER_WINDOW, otherWindowKey, "clerk-0007"),
+    [DEMO_SUPERVISOR]: await keyFile(DEMO_SUPERVISOR, supervisorKey, "sup-01"),
   };
   return {
     windowKeyFile: keyFiles[DEMO_WINDOW]!,
     adminKeyFile: keyFiles[DEMO_ADMIN]!,
+    supervisorKeyFile: keyFiles[DEMO_SUPERVISOR]!,
     keyFiles,
     department,
     close: () => department.close(),
