@@ -14,6 +14,8 @@ import { ADMIN_USAGE, applyCommand, diffCommand, listCommand } from "./admin.ts"
 import { ADAPTERS_USAGE, adaptersCommand } from "./adapters.ts";
 import { AUDIT_USAGE, auditCommand } from "./audit.ts";
 import { EXIT, exitQuietlyOnEpipe, reportError, usage } from "./output.ts";
+import { RECEIPT_USAGE, receiptCommand } from "./receipt.ts";
+import { KEYS_USAGE, keysCommand } from "./keys.ts";
 import { SUPERVISION_USAGE, supervisionCommand } from "./supervision.ts";
 
 const USAGE = `usage:
@@ -23,6 +25,8 @@ const USAGE = `usage:
   huren secret                                                            (prints a new HUREN_SECRET)
 ${CHECK_USAGE}
 ${LEDGER_USAGE}
+${RECEIPT_USAGE}
+${KEYS_USAGE}
 ${ADMIN_USAGE}
 ${ADAPTERS_USAGE}
 ${AUDIT_USAGE}
@@ -93,6 +97,10 @@ async function main(argv: string[]) {
       return verifyCommand(rest);
     case "ledger":
       return ledgerCommand(rest);
+    case "receipt":
+      return receiptCommand(rest);
+    case "keys":
+      return keysCommand(rest);
     case "supervision":
       return supervisionCommand(rest);
     case "check":
