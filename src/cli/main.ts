@@ -14,6 +14,7 @@ import { ADMIN_USAGE, applyCommand, diffCommand, listCommand } from "./admin.ts"
 import { ADAPTERS_USAGE, adaptersCommand } from "./adapters.ts";
 import { AUDIT_USAGE, auditCommand } from "./audit.ts";
 import { EXIT, exitQuietlyOnEpipe, reportError, usage } from "./output.ts";
+import { WITNESS_USAGE, witnessCommand } from "../witness/command.ts";
 import { RECEIPT_USAGE, receiptCommand } from "./receipt.ts";
 import { KEYS_USAGE, keysCommand } from "./keys.ts";
 import { SUPERVISION_USAGE, supervisionCommand } from "./supervision.ts";
@@ -25,6 +26,7 @@ const USAGE = `usage:
   huren secret                                                            (prints a new HUREN_SECRET)
 ${CHECK_USAGE}
 ${LEDGER_USAGE}
+${WITNESS_USAGE}
 ${RECEIPT_USAGE}
 ${KEYS_USAGE}
 ${ADMIN_USAGE}
@@ -120,6 +122,8 @@ async function main(argv: string[]) {
       return adaptersCommand(rest);
     case "audit":
       return auditCommand(rest);
+    case "witness":
+      return witnessCommand(rest);
     case "secret":
       process.stdout.write(generateSecret() + "\n");
       return;
