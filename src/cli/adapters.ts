@@ -24,7 +24,7 @@ interface Adapter {
   enabled: boolean;
   version: number;
   state?: string;
-  lastCheck?: { ok: boolean; checkedAt: string; steps?: Step[] } | null;
+  lastCheck?: { ok: boolean; outcome?: string; checkedAt: string; steps?: Step[] } | null;
   health?: { breaker?: { state: string }; recent?: { lookups: number; errorRate: number; latencyMs: { p95: number } | null } };
 }
 
@@ -48,7 +48,7 @@ function printStatus(adapters: Adapter[]) {
     ["evidenceTypes", (a) => a.evidenceTypes.join(" ")],
     ["state", (a) => a.state ?? (a.enabled ? "enabled" : "disabled")],
     ["version", (a) => a.version],
-    ["lastCheck", (a) => (a.lastCheck ? `${a.lastCheck.ok ? "passed" : "failed"} ${a.lastCheck.checkedAt}` : "never")],
+    ["lastCheck", (a) => (a.lastCheck ? `${a.lastCheck.outcome ?? (a.lastCheck.ok ? "passed" : "failed")} ${a.lastCheck.checkedAt}` : "never")],
     ["lookups", (a) => a.health?.recent?.lookups],
     ["errorRate", (a) => a.health?.recent?.errorRate],
     ["p95Ms", (a) => a.health?.recent?.latencyMs?.p95],
@@ -76,10 +76,11 @@ export async function adaptersCommand(argv: string[]): Promise<void> {
   }
   if (verb === "check") {
     const report = await session.api<{ ok: boolean; ms: number; steps: Step[]; outcome?: string }>("POST", `${path(id!)}/check`);
+    const verdict = report.ok ? "PASS" : report.outcome === "unproven" ? "UNPROVEN (configure a probe: a test record's subject)" : "FAIL";
     if (session.json) printJson(report);
     else {
       for (const s of report.steps) out(`  ${MARK[s.status] ?? s.status} ${(s.code ?? s.step ?? "").padEnd(24)} ${s.detail ?? ""}${s.ms !== undefined ? ` (${s.ms} ms)` : ""}`);
-      out(report.ok ? `PASS (${report.ms} ms)` : `FAIL (${report.ms} ms)`);
+      out(`${verdict} (${report.ms} ms)`);
     }
     if (!report.ok) process.exitCode = EXIT.failed;
     return;

@@ -75,10 +75,11 @@ export function reportError(err: unknown): void {
     process.exitCode = err.code;
     return;
   }
-  const e = err as { code?: string; cause?: { code?: string }; message?: string };
+  const e = err as { code?: string; cause?: { code?: string; message?: string }; message?: string };
   const code = e?.cause?.code ?? e?.code;
-  if (code && ["ECONNREFUSED", "ENOTFOUND", "ECONNRESET", "ETIMEDOUT", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"].includes(code)) {
-    process.stderr.write(`huren: cannot reach the gateway (${code})\n`);
+  // fetch() rejects with TypeError "fetch failed" and the network error as its cause.
+  if ((code && ["ECONNREFUSED", "ENOTFOUND", "ECONNRESET", "ETIMEDOUT", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"].includes(code)) || (err instanceof TypeError && e.message === "fetch failed")) {
+    process.stderr.write(`huren: cannot reach the gateway (${code ?? e.cause?.message ?? "network error"})\n`);
     process.exitCode = EXIT.unreachable;
     return;
   }

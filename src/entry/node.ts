@@ -9,6 +9,8 @@ import { join, resolve } from "node:path";
 import { parseConfig, type Config } from "../config.ts";
 import { createApp } from "../app.ts";
 import { loadDocsAssets } from "./docs-assets.ts";
+import { loadKeyFile } from "../cli/client.ts";
+import { consoleLoginUrl } from "../cli/console.ts";
 import { assembleDeps } from "./assemble.ts";
 import { jsonLogger } from "../deps.ts";
 import { openPglite } from "../db/pglite.ts";
@@ -157,6 +159,8 @@ async function gateway(config: Config) {
       `  Try a signed verification as window nanguan-window-01:`,
       `    npm run --silent huren -- verify --key ${demo.windowKeyFile} --matter 220100-public-rental-housing --case NG-2026-000123 --subject resident-id:${DEMO_PEOPLE.zhangSan.id} --name ${DEMO_PEOPLE.zhangSan.name}`,
       `  Supervision (电子监察) as city-supervision: npm run --silent huren -- supervision windows --key ${demo.supervisorKeyFile}`,
+      `  Console 控制台 — one-time sign-in links (valid 5 minutes; a fresh one: npm run --silent huren -- console login --key <key file>):`,
+      ...(await demoConsoleLinks(demo.keyFiles, gatewayUrl)),
     );
   }
   // First start of the demo: six verifications (well under a second), so supervision has
@@ -190,3 +194,14 @@ main().catch((err: unknown) => {
   process.stderr.write(`huren: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });
+
+/** One console sign-in link per demo role that has pages (auditor, supervisor, admin, department). */
+async function demoConsoleLinks(keyFiles: Record<string, string>, gatewayUrl: string): Promise<string[]> {
+  const lines: string[] = [];
+  for (const [member, file] of Object.entries(keyFiles)) {
+    const key = await loadKeyFile(file);
+    if (/window|collector/.test(member)) continue;
+    lines.push(`    ${member}: ${await consoleLoginUrl({ ...key, uid: key.uid ?? `${member}-staff` }, gatewayUrl, 300)}`);
+  }
+  return lines;
+}

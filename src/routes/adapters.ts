@@ -20,7 +20,8 @@ const checkStepSchema = z.object({
   ms: z.number().optional(),
 });
 const checkReportSchema = z.object({
-  ok: z.boolean(),
+  ok: z.boolean().describe("true only when the check passed"),
+  outcome: z.enum(["passed", "failed", "unproven"]).optional().describe("unproven: nothing failed, but without a probe nothing showed the adapter finds a record"),
   adapter: z.string(),
   kind: z.enum(["http", "sql", "fixture"]),
   version: z.number().int().optional(),
