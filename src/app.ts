@@ -3,7 +3,7 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppDeps } from "./deps.ts";
-import { bodyLimit, type AppEnv } from "./http/middleware.ts";
+import { bodyLimit, wellFormedUrl, type AppEnv } from "./http/middleware.ts";
 import { problemBody, problemResponse, toProblem, zodErrors } from "./http/problem.ts";
 import { HurenError } from "./errors.ts";
 import { createRouteKit } from "./routes/kit.ts";
@@ -38,6 +38,7 @@ export function createApp(deps: AppDeps) {
     if (c.res.headers.get("x-request-id") !== requestId) c.header("x-request-id", requestId);
     deps.logger.info({ event: "request", requestId, method: c.req.method, path: new URL(c.req.url).pathname, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10, ...c.get("logFields") });
   });
+  app.use("*", wellFormedUrl());
   app.use("*", bodyLimit(deps.maxBodyBytes));
 
   app.onError((err, c) => {

@@ -27,6 +27,7 @@ export type ProblemCode =
   | "forbidden"
   // request shape
   | "malformed-json"
+  | "ill-formed-input"
   | "unsupported-media-type"
   | "body-too-large"
   | "validation-failed"
@@ -35,6 +36,7 @@ export type ProblemCode =
   // domain
   | "unknown-matter"
   | "unknown-evidence-type"
+  | "unknown-field"
   | "builtin-type"
   | "conflict"
   | "bad-range"

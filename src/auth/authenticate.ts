@@ -8,6 +8,7 @@ import { authError } from "../errors.ts";
 import type { Member } from "../members/members.ts";
 import { sha256b64url } from "../crypto/encoding.ts";
 import { JwsError, parseCompactJws, verifierFor, verifyParsedJws, type ParsedJws } from "../crypto/jws.ts";
+import { assertWellFormedJson } from "../well-formed.ts";
 
 export const REQUEST_TOKEN_TYPE = "huren-req+jwt";
 export const ALLOWED_ALGS = ["EdDSA", "ES256"] as const;
@@ -87,6 +88,9 @@ export async function authenticate(input: AuthenticateInput): Promise<Authentica
   if (typeof unverified !== "object" || unverified === null || Array.isArray(unverified)) {
     throw authError("malformed-token", "the token's payload is not a JSON object");
   }
+  // Before any claim is looked up: a NUL in `iss` must not reach the member query (§3, 400).
+  assertWellFormedJson(jws.header, "token");
+  assertWellFormedJson(unverified, "token");
   const iss = claim(unverified, "iss", isString);
   let member = await input.findMember(iss);
   // A cached member may predate a key just added (rotation adds the new key first): look again,

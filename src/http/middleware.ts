@@ -8,6 +8,7 @@ import { HurenError } from "../errors.ts";
 import type { Member, MemberKind } from "../members/members.ts";
 import { concatBytes, sha256b64url } from "../crypto/encoding.ts";
 import type { IncomingMessage } from "node:http";
+import { assertWellFormedJson, illFormedInput, isWellFormedText } from "../well-formed.ts";
 
 export interface AppVariables {
   requestId: string;
@@ -150,16 +151,42 @@ export function jsonBody(): MiddlewareHandler<AppEnv> {
       throw new HurenError("unsupported-media-type", 415, "Unsupported media type", "send the body as application/json");
     }
     let text: string;
+    let parsed: unknown;
     try {
       text = strictUtf8.decode(c.get("rawBody"));
-      JSON.parse(text);
+      parsed = JSON.parse(text);
     } catch {
       throw new HurenError("malformed-json", 400, "Malformed JSON", "the request body is not valid UTF-8 JSON");
     }
+    // Strict UTF-8 already keeps raw bytes well-formed; `\u0000` and `\ud800` escapes are caught here.
+    assertWellFormedJson(parsed, "body");
     // The validator's `c.req.json()` reads hono's text cache; without it, hono turns the cached
     // bytes into text through a whole Response (and a web stream) per request. Valid UTF-8
     // decodes the same strictly or not, so this is the text it would have got.
     (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(text);
+    await next();
+  };
+}
+
+/**
+ * The URL as the routes will read it (percent-decoded path parameters and query values) must be
+ * well-formed text too: a `%00`, or a lone surrogate's bytes, is a 400 before any route runs.
+ */
+export function wellFormedUrl(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const url = c.req.url;
+    const start = url.indexOf("/", url.indexOf("//") + 2);
+    const pathAndQuery = start < 0 ? "" : url.slice(start);
+    // Most URLs have no escapes at all: nothing to decode, nothing to check.
+    if (pathAndQuery.includes("%")) {
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(pathAndQuery);
+      } catch {
+        throw illFormedInput("url", { path: "", message: "has a percent-escape that is not UTF-8" });
+      }
+      if (!isWellFormedText(decoded)) throw illFormedInput("url", { path: "", message: "decodes to a NUL or a lone surrogate" });
+    }
     await next();
   };
 }

@@ -22,7 +22,7 @@ const problem = (description: string) => ({ description, content: { "application
 
 /** The problems any signed route can answer. */
 export const signedProblems = {
-  400: problem("Malformed JSON or a body that fails validation (`errors[]`)"),
+  400: problem("Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input`"),
   401: problem("The signed request failed a §2 check; `type` names it"),
   403: problem("forbidden-for-kind: a valid token of a member kind that may not do this"),
   413: problem("Body too large"),

@@ -52,7 +52,7 @@ export function registerVerificationRoutes(app: OpenAPIHono<AppEnv>, kit: RouteK
       responses: {
         200: jsonContent(responseSchema, "Results (denied items included) and the receipt"),
         ...signedProblems,
-        422: { description: "Unknown matter or evidence type", content: { "application/problem+json": { schema: problemSchema } } },
+        422: { description: "Unknown matter, evidence type, or a requested field the evidence type does not have", content: { "application/problem+json": { schema: problemSchema } } },
         503: { description: "The ledger entry could not be committed; no data is returned", content: { "application/problem+json": { schema: problemSchema } } },
       },
     }),

@@ -18,7 +18,7 @@ import type { LedgerWriter } from "../ledger/writer.ts";
 import { lookupItem } from "./lookup.ts";
 import { planItems, reserve } from "./decide.ts";
 import { buildReceiptPayload, receiptHash } from "./receipt.ts";
-import type { ItemResult, VerificationRequest, VerificationResponse } from "./request.ts";
+import { assertKnownFields, type ItemResult, type VerificationRequest, type VerificationResponse } from "./request.ts";
 
 export interface VerifyDeps {
   db: Db;
@@ -52,7 +52,7 @@ export function discloseOnly(result: ItemResult, decision: Decision): ItemResult
 }
 
 /**
- * @throws HurenError unknown-matter / unknown-evidence-type (422), ledger-unavailable (503)
+ * @throws HurenError unknown-matter / unknown-evidence-type / unknown-field (422), ledger-unavailable (503)
  */
 export async function verify(
   deps: VerifyDeps,
@@ -78,6 +78,7 @@ export async function verify(
     if (!def) throw new HurenError("unknown-evidence-type", 422, "Unknown evidence type", `evidence type "${item.type}" is not in the catalog`);
     defs.push(def);
   }
+  assertKnownFields(wanted.map((item, i) => ({ def: defs[i]!, fields: item.fields })));
 
   // Decide. The consent, if any, is read once (an inline token is registered on first use) and
   // applies to every item it covers; one that cannot be read counts as none.
