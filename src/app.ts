@@ -16,6 +16,8 @@ import { registerConsentRoutes } from "./routes/consents.ts";
 import { registerVerificationRoutes } from "./routes/verifications.ts";
 import { registerLedgerRoutes } from "./routes/ledger.ts";
 import { registerAuditRoutes } from "./routes/audit.ts";
+import { finishDocument } from "./routes/openapi-finish.ts";
+import { OPERATION_EXAMPLES } from "./routes/openapi-examples.ts";
 
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({
@@ -67,11 +69,20 @@ export function createApp(deps: AppDeps) {
     scheme: "bearer",
     bearerFormat: "JWS (typ huren-req+jwt), see PROTOCOL §2",
   });
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: { title: "Huren gateway", version: "1.0.0", description: "Certificate-free verification between government windows and departments (PROTOCOL v1)." },
-    servers: [{ url: "/" }],
-  });
+  // Built once, on first request, when every route is registered.
+  let document: Record<string, unknown> | undefined;
+  app.get("/openapi.json", (c) =>
+    c.json(
+      (document ??= finishDocument(
+        app.getOpenAPI31Document({
+          openapi: "3.1.0",
+          info: { title: "Huren gateway", version: "1.1.0", description: "Certificate-free verification between government windows and departments (PROTOCOL v1.1)." },
+          servers: [{ url: "/" }],
+        }) as unknown as Record<string, unknown>,
+        OPERATION_EXAMPLES,
+      )),
+    ),
+  );
   return app;
 }
 

@@ -12,6 +12,12 @@ export interface Logger {
   error(event: Record<string, unknown>): void;
 }
 
+/** The API reference viewer's script and style (Swagger UI), when the entry could load them. */
+export interface DocsAssets {
+  js: string;
+  css: string;
+}
+
 export interface AppDeps {
   gatewayId: string;
   maxBodyBytes: number;
@@ -27,6 +33,8 @@ export interface AppDeps {
   now: () => Date;
   newId: () => string;
   logger: Logger;
+  /** Swagger UI for /docs; without it /docs is a plain page rendered from /openapi.json. */
+  docsAssets?: DocsAssets;
   /** Upper bound on any one department lookup. Default 10 s. */
   lookupDeadlineMs?: number;
 }

@@ -9,6 +9,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseConfig, type Config } from "../config.ts";
 import { createApp } from "../app.ts";
+import { loadDocsAssets } from "./docs-assets.ts";
 import { assembleDeps } from "./assemble.ts";
 import { jsonLogger } from "../deps.ts";
 import { openPglite } from "../db/pglite.ts";
@@ -101,7 +102,7 @@ async function gateway(config: Config) {
   const stopCheckpoints = startCheckpointer(() => publishCheckpoint(deps.db, deps.ledger.signer), 2000, (err) =>
     logger.error({ event: "checkpoint-failed", error: err instanceof Error ? err.message : String(err) }),
   );
-  const app = createApp(deps);
+  const app = createApp({ ...deps, docsAssets: await loadDocsAssets() });
   const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((done) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => done({ server: s, port: info.port }));
   });

@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { AppEnv } from "../http/middleware.ts";
 import { HurenError } from "../errors.ts";
-import { DOCS_PAGE } from "./docs-page.ts";
+import { DOCS_PAGE, SWAGGER_INIT, SWAGGER_PAGE } from "./docs-page.ts";
 import { jsonContent, type RouteKit } from "./kit.ts";
 
 export function registerPublicRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
@@ -47,5 +47,17 @@ export function registerPublicRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
     },
   );
 
-  app.get("/docs", (c) => c.html(DOCS_PAGE));
+  // Swagger UI when the entry loaded it (Node), else the plain page. Scripts only from the gateway
+  // itself; Swagger UI sets inline styles, so style-src needs 'unsafe-inline'.
+  const assets = deps.docsAssets;
+  if (!assets) {
+    app.get("/docs", (c) => c.html(DOCS_PAGE));
+    return;
+  }
+  const csp = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  const immutable = { "cache-control": "public, max-age=86400" };
+  app.get("/docs", (c) => c.html(SWAGGER_PAGE, 200, { "content-security-policy": csp }));
+  app.get("/docs/swagger-ui.css", (c) => c.body(assets.css, 200, { "content-type": "text/css; charset=utf-8", ...immutable }));
+  app.get("/docs/swagger-ui-bundle.js", (c) => c.body(assets.js, 200, { "content-type": "text/javascript; charset=utf-8", ...immutable }));
+  app.get("/docs/init.js", (c) => c.body(SWAGGER_INIT, 200, { "content-type": "text/javascript; charset=utf-8" }));
 }

@@ -27,6 +27,20 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "keys": [
+                         *         {
+                         *           "kty": "OKP",
+                         *           "crv": "Ed25519",
+                         *           "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+                         *           "kid": "gw-2026-11",
+                         *           "alg": "EdDSA",
+                         *           "use": "sig"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             keys: {
                                 [key: string]: unknown;
@@ -67,6 +81,11 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "status": "ok"
+                         *     }
+                         */
                         "application/json": {
                             /** @enum {string} */
                             status: "ok";
@@ -106,6 +125,12 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "status": "ready",
+                         *       "database": "postgres"
+                         *     }
+                         */
                         "application/json": {
                             /** @enum {string} */
                             status: "ready";
@@ -155,6 +180,27 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "nanguan-window-01",
+                         *       "kind": "window",
+                         *       "name": "南关区政务服务中心 01 号窗口",
+                         *       "region": "220102",
+                         *       "jwks": {
+                         *         "keys": [
+                         *           {
+                         *             "kty": "OKP",
+                         *             "crv": "Ed25519",
+                         *             "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+                         *             "kid": "nanguan-2026-01"
+                         *           }
+                         *         ]
+                         *       },
+                         *       "enabled": true,
+                         *       "createdAt": "2026-11-21T09:30:00Z",
+                         *       "updatedAt": "2026-11-21T09:30:00Z"
+                         *     }
+                         */
                         "application/json": {
                             id: string;
                             kind: string;
@@ -228,27 +274,8 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Body too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Body is not application/json */
-                415: {
+                /** @description No such thing (or not one the caller may see) */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -280,6 +307,24 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "kind": "window",
+                     *       "name": "南关区政务服务中心 01 号窗口",
+                     *       "region": "220102",
+                     *       "jwks": {
+                     *         "keys": [
+                     *           {
+                     *             "kty": "OKP",
+                     *             "crv": "Ed25519",
+                     *             "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+                     *             "kid": "nanguan-2026-01"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "enabled": true
+                     *     }
+                     */
                     "application/json": {
                         /** @enum {string} */
                         kind: "window" | "department" | "auditor" | "supervisor" | "consent-collector" | "admin";
@@ -323,6 +368,27 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "nanguan-window-01",
+                         *       "kind": "window",
+                         *       "name": "南关区政务服务中心 01 号窗口",
+                         *       "region": "220102",
+                         *       "jwks": {
+                         *         "keys": [
+                         *           {
+                         *             "kty": "OKP",
+                         *             "crv": "Ed25519",
+                         *             "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+                         *             "kid": "nanguan-2026-01"
+                         *           }
+                         *         ]
+                         *       },
+                         *       "enabled": true,
+                         *       "createdAt": "2026-11-21T09:30:00Z",
+                         *       "updatedAt": "2026-11-21T09:30:00Z"
+                         *     }
+                         */
                         "application/json": {
                             id: string;
                             kind: string;
@@ -345,6 +411,27 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "nanguan-window-01",
+                         *       "kind": "window",
+                         *       "name": "南关区政务服务中心 01 号窗口",
+                         *       "region": "220102",
+                         *       "jwks": {
+                         *         "keys": [
+                         *           {
+                         *             "kty": "OKP",
+                         *             "crv": "Ed25519",
+                         *             "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+                         *             "kid": "nanguan-2026-01"
+                         *           }
+                         *         ]
+                         *       },
+                         *       "enabled": true,
+                         *       "createdAt": "2026-11-21T09:30:00Z",
+                         *       "updatedAt": "2026-11-21T09:30:00Z"
+                         *     }
+                         */
                         "application/json": {
                             id: string;
                             kind: string;
@@ -488,6 +575,31 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "members": [
+                         *         {
+                         *           "id": "nanguan-window-01",
+                         *           "kind": "window",
+                         *           "name": "南关区政务服务中心 01 号窗口",
+                         *           "region": "220102",
+                         *           "jwks": {
+                         *             "keys": [
+                         *               {
+                         *                 "kty": "OKP",
+                         *                 "crv": "Ed25519",
+                         *                 "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+                         *                 "kid": "nanguan-2026-01"
+                         *               }
+                         *             ]
+                         *           },
+                         *           "enabled": true,
+                         *           "createdAt": "2026-11-21T09:30:00Z",
+                         *           "updatedAt": "2026-11-21T09:30:00Z"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             members: {
                                 id: string;
@@ -546,44 +658,6 @@ export interface paths {
                 };
                 /** @description forbidden-for-kind: a valid token of a member kind that may not do this */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Body too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Body is not application/json */
-                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -749,44 +823,6 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Body too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Body is not application/json */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
             };
         };
         put?: never;
@@ -893,27 +929,8 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Body too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Body is not application/json */
-                415: {
+                /** @description No such thing (or not one the caller may see) */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -945,6 +962,29 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "老年人优待证 Senior citizen card",
+                     *       "issuerKind": "civil-affairs",
+                     *       "sensitivity": "ordinary",
+                     *       "claims": {
+                     *         "type": "object",
+                     *         "properties": {
+                     *           "valid": {
+                     *             "type": "boolean"
+                     *           },
+                     *           "validUntil": {
+                     *             "type": "string",
+                     *             "format": "date"
+                     *           }
+                     *         },
+                     *         "required": [
+                     *           "valid"
+                     *         ]
+                     *       },
+                     *       "defaultFields": []
+                     *     }
+                     */
                     "application/json": {
                         name: string;
                         issuerKind: string;
@@ -1127,6 +1167,28 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "matters": [
+                         *         {
+                         *           "code": "220100-public-rental-housing",
+                         *           "name": "公共租赁住房申请 Public rental housing application",
+                         *           "region": "220100",
+                         *           "requirements": [
+                         *             {
+                         *               "evidenceType": "subsistence-allowance.certificate",
+                         *               "exempt": true
+                         *             },
+                         *             {
+                         *               "evidenceType": "housing.no-property-proof",
+                         *               "exempt": true,
+                         *               "note": "由住建部门内部核验 checked internally by housing"
+                         *             }
+                         *           ]
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             matters: {
                                 code: string;
@@ -1198,44 +1260,6 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Body too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Body is not application/json */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
             };
         };
         put?: never;
@@ -1271,6 +1295,24 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "code": "220100-public-rental-housing",
+                         *       "name": "公共租赁住房申请 Public rental housing application",
+                         *       "region": "220100",
+                         *       "requirements": [
+                         *         {
+                         *           "evidenceType": "subsistence-allowance.certificate",
+                         *           "exempt": true
+                         *         },
+                         *         {
+                         *           "evidenceType": "housing.no-property-proof",
+                         *           "exempt": true,
+                         *           "note": "由住建部门内部核验 checked internally by housing"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             code: string;
                             name: string;
@@ -1340,27 +1382,8 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Body too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Body is not application/json */
-                415: {
+                /** @description No such thing (or not one the caller may see) */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1392,6 +1415,23 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "公共租赁住房申请 Public rental housing application",
+                     *       "region": "220100",
+                     *       "requirements": [
+                     *         {
+                     *           "evidenceType": "subsistence-allowance.certificate",
+                     *           "exempt": true
+                     *         },
+                     *         {
+                     *           "evidenceType": "housing.no-property-proof",
+                     *           "exempt": true,
+                     *           "note": "由住建部门内部核验 checked internally by housing"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         name: string;
                         region: string;
@@ -1410,6 +1450,24 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "code": "220100-public-rental-housing",
+                         *       "name": "公共租赁住房申请 Public rental housing application",
+                         *       "region": "220100",
+                         *       "requirements": [
+                         *         {
+                         *           "evidenceType": "subsistence-allowance.certificate",
+                         *           "exempt": true
+                         *         },
+                         *         {
+                         *           "evidenceType": "housing.no-property-proof",
+                         *           "exempt": true,
+                         *           "note": "由住建部门内部核验 checked internally by housing"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             code: string;
                             name: string;
@@ -1428,6 +1486,24 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "code": "220100-public-rental-housing",
+                         *       "name": "公共租赁住房申请 Public rental housing application",
+                         *       "region": "220100",
+                         *       "requirements": [
+                         *         {
+                         *           "evidenceType": "subsistence-allowance.certificate",
+                         *           "exempt": true
+                         *         },
+                         *         {
+                         *           "evidenceType": "housing.no-property-proof",
+                         *           "exempt": true,
+                         *           "note": "由住建部门内部核验 checked internally by housing"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             code: string;
                             name: string;
@@ -1569,6 +1645,89 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "cc-civil-affairs-http",
+                         *       "department": "cc-civil-affairs",
+                         *       "kind": "http",
+                         *       "evidenceTypes": [
+                         *         "subsistence-allowance.certificate"
+                         *       ],
+                         *       "config": {
+                         *         "endpoint": "https://minzheng.example.gov.cn/huren/lookup",
+                         *         "timeoutMs": 3000,
+                         *         "maxBodyBytes": 65536,
+                         *         "answerSignature": "required"
+                         *       },
+                         *       "enabled": true,
+                         *       "version": 3,
+                         *       "updatedAt": "2026-11-21T09:30:00Z",
+                         *       "lastCheck": {
+                         *         "ok": true,
+                         *         "adapter": "cc-civil-affairs-http",
+                         *         "kind": "http",
+                         *         "version": 3,
+                         *         "checkedAt": "2026-11-21T09:30:00Z",
+                         *         "ms": 84,
+                         *         "steps": [
+                         *           {
+                         *             "step": "config",
+                         *             "status": "pass",
+                         *             "detail": "config valid"
+                         *           },
+                         *           {
+                         *             "step": "reachability",
+                         *             "status": "pass",
+                         *             "detail": "endpoint answered",
+                         *             "ms": 12
+                         *           },
+                         *           {
+                         *             "step": "probe",
+                         *             "status": "pass",
+                         *             "detail": "probe subject found",
+                         *             "ms": 40
+                         *           },
+                         *           {
+                         *             "step": "schema",
+                         *             "status": "pass",
+                         *             "detail": "claims match the evidence type"
+                         *           },
+                         *           {
+                         *             "step": "signature",
+                         *             "status": "pass",
+                         *             "detail": "answer signed with a registered key"
+                         *           }
+                         *         ]
+                         *       },
+                         *       "state": "enabled",
+                         *       "health": {
+                         *         "version": 3,
+                         *         "breaker": {
+                         *           "state": "closed",
+                         *           "consecutiveFailures": 0
+                         *         },
+                         *         "inFlight": 1,
+                         *         "recent": {
+                         *           "windowSeconds": 300,
+                         *           "lookups": 1840,
+                         *           "failures": 3,
+                         *           "errorRate": 0.0016,
+                         *           "latencyMs": {
+                         *             "p50": 38,
+                         *             "p95": 120,
+                         *             "max": 2950
+                         *           },
+                         *           "errors": {
+                         *             "timeout": 3
+                         *           },
+                         *           "lastError": {
+                         *             "code": "timeout",
+                         *             "at": "2026-11-21T09:30:00Z"
+                         *           }
+                         *         }
+                         *       }
+                         *     }
+                         */
                         "application/json": {
                             id: string;
                             department: string;
@@ -1700,44 +1859,6 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description Body too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Body is not application/json */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
             };
         };
         /** Register or change an adapter (admin, or the owning department). A change is a new version; secrets are never echoed. */
@@ -1752,6 +1873,22 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "department": "cc-civil-affairs",
+                     *       "kind": "http",
+                     *       "evidenceTypes": [
+                     *         "subsistence-allowance.certificate"
+                     *       ],
+                     *       "config": {
+                     *         "endpoint": "https://minzheng.example.gov.cn/huren/lookup",
+                     *         "timeoutMs": 3000,
+                     *         "maxBodyBytes": 65536,
+                     *         "answerSignature": "required"
+                     *       },
+                     *       "enabled": true
+                     *     }
+                     */
                     "application/json": {
                         department: string;
                         /** @enum {string} */
@@ -1772,6 +1909,26 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "cc-civil-affairs-http",
+                         *       "department": "cc-civil-affairs",
+                         *       "kind": "http",
+                         *       "evidenceTypes": [
+                         *         "subsistence-allowance.certificate"
+                         *       ],
+                         *       "config": {
+                         *         "endpoint": "https://minzheng.example.gov.cn/huren/lookup",
+                         *         "timeoutMs": 3000,
+                         *         "maxBodyBytes": 65536,
+                         *         "answerSignature": "required"
+                         *       },
+                         *       "enabled": true,
+                         *       "version": 3,
+                         *       "updatedAt": "2026-11-21T09:30:00Z",
+                         *       "lastCheck": null
+                         *     }
+                         */
                         "application/json": {
                             id: string;
                             department: string;
@@ -1811,6 +1968,26 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "cc-civil-affairs-http",
+                         *       "department": "cc-civil-affairs",
+                         *       "kind": "http",
+                         *       "evidenceTypes": [
+                         *         "subsistence-allowance.certificate"
+                         *       ],
+                         *       "config": {
+                         *         "endpoint": "https://minzheng.example.gov.cn/huren/lookup",
+                         *         "timeoutMs": 3000,
+                         *         "maxBodyBytes": 65536,
+                         *         "answerSignature": "required"
+                         *       },
+                         *       "enabled": true,
+                         *       "version": 3,
+                         *       "updatedAt": "2026-11-21T09:30:00Z",
+                         *       "lastCheck": null
+                         *     }
+                         */
                         "application/json": {
                             id: string;
                             department: string;
@@ -1989,6 +2166,93 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "adapters": [
+                         *         {
+                         *           "id": "cc-civil-affairs-http",
+                         *           "department": "cc-civil-affairs",
+                         *           "kind": "http",
+                         *           "evidenceTypes": [
+                         *             "subsistence-allowance.certificate"
+                         *           ],
+                         *           "config": {
+                         *             "endpoint": "https://minzheng.example.gov.cn/huren/lookup",
+                         *             "timeoutMs": 3000,
+                         *             "maxBodyBytes": 65536,
+                         *             "answerSignature": "required"
+                         *           },
+                         *           "enabled": true,
+                         *           "version": 3,
+                         *           "updatedAt": "2026-11-21T09:30:00Z",
+                         *           "lastCheck": {
+                         *             "ok": true,
+                         *             "adapter": "cc-civil-affairs-http",
+                         *             "kind": "http",
+                         *             "version": 3,
+                         *             "checkedAt": "2026-11-21T09:30:00Z",
+                         *             "ms": 84,
+                         *             "steps": [
+                         *               {
+                         *                 "step": "config",
+                         *                 "status": "pass",
+                         *                 "detail": "config valid"
+                         *               },
+                         *               {
+                         *                 "step": "reachability",
+                         *                 "status": "pass",
+                         *                 "detail": "endpoint answered",
+                         *                 "ms": 12
+                         *               },
+                         *               {
+                         *                 "step": "probe",
+                         *                 "status": "pass",
+                         *                 "detail": "probe subject found",
+                         *                 "ms": 40
+                         *               },
+                         *               {
+                         *                 "step": "schema",
+                         *                 "status": "pass",
+                         *                 "detail": "claims match the evidence type"
+                         *               },
+                         *               {
+                         *                 "step": "signature",
+                         *                 "status": "pass",
+                         *                 "detail": "answer signed with a registered key"
+                         *               }
+                         *             ]
+                         *           },
+                         *           "state": "enabled",
+                         *           "health": {
+                         *             "version": 3,
+                         *             "breaker": {
+                         *               "state": "closed",
+                         *               "consecutiveFailures": 0
+                         *             },
+                         *             "inFlight": 1,
+                         *             "recent": {
+                         *               "windowSeconds": 300,
+                         *               "lookups": 1840,
+                         *               "failures": 3,
+                         *               "errorRate": 0.0016,
+                         *               "latencyMs": {
+                         *                 "p50": 38,
+                         *                 "p95": 120,
+                         *                 "max": 2950
+                         *               },
+                         *               "errors": {
+                         *                 "timeout": 3
+                         *               },
+                         *               "lastError": {
+                         *                 "code": "timeout",
+                         *                 "at": "2026-11-21T09:30:00Z"
+                         *               }
+                         *             }
+                         *           }
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             adapters: {
                                 id: string;
@@ -2096,44 +2360,6 @@ export interface paths {
                 };
                 /** @description forbidden-for-kind: a valid token of a member kind that may not do this */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Body too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Body is not application/json */
-                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2269,44 +2495,6 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description Body too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Body is not application/json */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
             };
         };
         put?: never;
@@ -2344,6 +2532,45 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "ok": true,
+                         *       "adapter": "cc-civil-affairs-http",
+                         *       "kind": "http",
+                         *       "version": 3,
+                         *       "checkedAt": "2026-11-21T09:30:00Z",
+                         *       "ms": 84,
+                         *       "steps": [
+                         *         {
+                         *           "step": "config",
+                         *           "status": "pass",
+                         *           "detail": "config valid"
+                         *         },
+                         *         {
+                         *           "step": "reachability",
+                         *           "status": "pass",
+                         *           "detail": "endpoint answered",
+                         *           "ms": 12
+                         *         },
+                         *         {
+                         *           "step": "probe",
+                         *           "status": "pass",
+                         *           "detail": "probe subject found",
+                         *           "ms": 40
+                         *         },
+                         *         {
+                         *           "step": "schema",
+                         *           "status": "pass",
+                         *           "detail": "claims match the evidence type"
+                         *         },
+                         *         {
+                         *           "step": "signature",
+                         *           "status": "pass",
+                         *           "detail": "answer signed with a registered key"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             ok: boolean;
                             adapter: string;
@@ -2427,44 +2654,6 @@ export interface paths {
                     };
                     content: {
                         "application/json": Record<string, never>;
-                    };
-                };
-                /** @description Body too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Body is not application/json */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
                     };
                 };
             };
@@ -2567,27 +2756,8 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Body too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Body is not application/json */
-                415: {
+                /** @description No such thing (or not one the caller may see) */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2622,6 +2792,29 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "department": "cc-civil-affairs",
+                     *       "evidenceTypes": {
+                     *         "subsistence-allowance.certificate": {
+                     *           "description": "低保 status may be checked for housing on a statutory basis.",
+                     *           "rules": [
+                     *             {
+                     *               "matters": [
+                     *                 "220100-public-rental-housing"
+                     *               ],
+                     *               "basis": "statutory",
+                     *               "citation": "《社会救助暂行办法》第十一条",
+                     *               "fields": [
+                     *                 "validUntil",
+                     *                 "householdSize"
+                     *               ]
+                     *             }
+                     *           ]
+                     *         }
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         evidenceType?: string;
                         department?: string;
@@ -2940,44 +3133,6 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Body too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Body is not application/json */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
             };
         };
         put?: never;
@@ -3081,27 +3236,8 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Body too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Body is not application/json */
-                415: {
+                /** @description No such thing (or not one the caller may see) */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3151,6 +3287,22 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "requester": "nanguan-window-01",
+                     *       "uid": "clerk-007",
+                     *       "matter": "220100-public-rental-housing",
+                     *       "evidence": [
+                     *         {
+                     *           "type": "subsistence-allowance.certificate",
+                     *           "fields": [
+                     *             "validUntil"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "at": "2026-11-21T09:30:00Z"
+                     *     }
+                     */
                     "application/json": {
                         requester: string;
                         uid?: string;
@@ -3348,6 +3500,11 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "token": "eyJhbGciOiJFZERTQSIsImtpZCI6ImNjLWFwcC0wMSIsInR5cCI6Imh1cmVuLWNvbnNlbnQrand0In0.eyJpc3MiOiJjYy1zZXJ2aWNlLWFwcCJ9.c2lnbmF0dXJl"
+                     *     }
+                     */
                     "application/json": {
                         /** @description The consent JWS (typ huren-consent+jwt), signed by the caller */
                         token: string;
@@ -3699,44 +3856,6 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Body too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Body is not application/json */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
             };
         };
         put?: never;
@@ -3859,44 +3978,6 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Body too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Body is not application/json */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
             };
         };
         delete?: never;
@@ -3927,6 +4008,28 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "matter": "220100-public-rental-housing",
+                     *       "case": "NG-2026-000123",
+                     *       "subject": {
+                     *         "type": "resident-id",
+                     *         "id": "220102199001011239",
+                     *         "name": "张三"
+                     *       },
+                     *       "evidence": [
+                     *         {
+                     *           "type": "subsistence-allowance.certificate",
+                     *           "fields": [
+                     *             "validUntil"
+                     *           ]
+                     *         },
+                     *         {
+                     *           "type": "housing.no-property-proof"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         matter: string;
                         case: string;
@@ -3951,6 +4054,34 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "verificationId": "vf_01JD8Q5W3G7R2N4K6M8P0S2T4V",
+                         *       "results": [
+                         *         {
+                         *           "type": "subsistence-allowance.certificate",
+                         *           "status": "verified",
+                         *           "source": "cc-civil-affairs-http",
+                         *           "claims": {
+                         *             "valid": true,
+                         *             "validUntil": "2027-06-30"
+                         *           },
+                         *           "checkedAt": "2026-11-21T09:30:00Z"
+                         *         },
+                         *         {
+                         *           "type": "housing.no-property-proof",
+                         *           "status": "denied",
+                         *           "reason": "consent-required"
+                         *         }
+                         *       ],
+                         *       "receipt": "eyJhbGciOiJFZERTQSIsImtpZCI6Imd3LTIwMjYtMTEiLCJ0eXAiOiJodXJlbi1yZWNlaXB0K2p3dCJ9.eyJpc3MiOiJodXJlbi5sb2NhbGhvc3QifQ.c2lnbmF0dXJl",
+                         *       "subjectOpening": "q2V8mJ3x0bWcS1nZr4Tt9Yk7uFh2LdPa6EoQiGsCvXw",
+                         *       "ledger": {
+                         *         "index": 4711,
+                         *         "leafHash": "gSKyXoYZUgZ6jduWYrkDOARinOMGJveXjgMkBTcdPlQ="
+                         *       }
+                         *     }
+                         */
                         "application/json": {
                             verificationId: string;
                             results: {
@@ -4213,6 +4344,30 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "index": 4711,
+                         *       "entry": {
+                         *         "requester": "nanguan-window-01",
+                         *         "uid": "clerk-007",
+                         *         "matter": "220100-public-rental-housing",
+                         *         "case": "NG-2026-000123",
+                         *         "subjectRef": "sr_5Jm0nS1bq3H0yqJ8pW2y7d0b1mQeYt2kq7c0pQ9b3xE",
+                         *         "items": [
+                         *           {
+                         *             "type": "subsistence-allowance.certificate",
+                         *             "decision": "permit",
+                         *             "status": "verified",
+                         *             "source": "cc-civil-affairs-http",
+                         *             "basis": "statutory",
+                         *             "citation": "《社会救助暂行办法》第十一条"
+                         *           }
+                         *         ],
+                         *         "recordedAt": "2026-11-21T09:30:00Z"
+                         *       },
+                         *       "leafHash": "gSKyXoYZUgZ6jduWYrkDOARinOMGJveXjgMkBTcdPlQ="
+                         *     }
+                         */
                         "application/json": {
                             index: number;
                             entry: {
@@ -4279,27 +4434,8 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Body too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Body is not application/json */
-                415: {
+                /** @description No such thing (or not one the caller may see) */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4353,6 +4489,14 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "hashes": [
+                         *         "B95lDa8R83lS8n0eG+o0buTxRKQTYFi//1U8anccXmA=",
+                         *         "EKNzoDWG8LGC0Yp9o+sv3qllpMP9uHQ9B20KNL+Q1zs="
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             /** @description standard base64, bottom-up, as RFC 9162 defines */
                             hashes: string[];
@@ -4399,44 +4543,6 @@ export interface paths {
                 };
                 /** @description forbidden-for-kind: a valid token of a member kind that may not do this */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Body too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Body is not application/json */
-                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4499,6 +4605,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "hashes": [
+                         *         "RoopEkOdqkYqMB4MJXrbt/hMjOxsVn0IrWjpz1ZMMes="
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             /** @description standard base64, bottom-up, as RFC 9162 defines */
                             hashes: string[];
@@ -4562,44 +4675,6 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Body too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Body is not application/json */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
                 /** @description from or to outside the ledger */
                 422: {
                     headers: {
@@ -4638,6 +4713,16 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "subject": {
+                     *         "type": "resident-id",
+                     *         "id": "220102199001011239"
+                     *       },
+                     *       "from": "2026-11-01T00:00:00+08:00",
+                     *       "limit": 50
+                     *     }
+                     */
                     "application/json": {
                         subject?: {
                             /** @enum {string} */
@@ -4669,6 +4754,36 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "entries": [
+                         *         {
+                         *           "index": 4711,
+                         *           "recordedAt": "2026-11-21T09:30:00Z",
+                         *           "entry": {
+                         *             "requester": "nanguan-window-01",
+                         *             "uid": "clerk-007",
+                         *             "matter": "220100-public-rental-housing",
+                         *             "case": "NG-2026-000123",
+                         *             "subjectRef": "sr_5Jm0nS1bq3H0yqJ8pW2y7d0b1mQeYt2kq7c0pQ9b3xE",
+                         *             "items": [
+                         *               {
+                         *                 "type": "subsistence-allowance.certificate",
+                         *                 "decision": "permit",
+                         *                 "status": "verified",
+                         *                 "source": "cc-civil-affairs-http",
+                         *                 "basis": "statutory",
+                         *                 "citation": "《社会救助暂行办法》第十一条"
+                         *               }
+                         *             ],
+                         *             "recordedAt": "2026-11-21T09:30:00Z"
+                         *           },
+                         *           "leafHash": "gSKyXoYZUgZ6jduWYrkDOARinOMGJveXjgMkBTcdPlQ="
+                         *         }
+                         *       ],
+                         *       "nextCursor": null
+                         *     }
+                         */
                         "application/json": {
                             entries: {
                                 index: number;
@@ -4804,6 +4919,14 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "subject": {
+                     *         "type": "resident-id",
+                     *         "id": "220102199001011239"
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         subject: {
                             /** @enum {string} */
@@ -4824,6 +4947,31 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "accesses": [
+                         *         {
+                         *           "index": 4711,
+                         *           "at": "2026-11-21T09:30:00Z",
+                         *           "requester": "nanguan-window-01",
+                         *           "uid": "clerk-007",
+                         *           "matter": "220100-public-rental-housing",
+                         *           "case": "NG-2026-000123",
+                         *           "items": [
+                         *             {
+                         *               "type": "subsistence-allowance.certificate",
+                         *               "decision": "permit",
+                         *               "status": "verified",
+                         *               "source": "cc-civil-affairs-http",
+                         *               "basis": "statutory",
+                         *               "citation": "《社会救助暂行办法》第十一条"
+                         *             }
+                         *           ]
+                         *         }
+                         *       ],
+                         *       "nextCursor": null
+                         *     }
+                         */
                         "application/json": {
                             accesses: {
                                 [key: string]: unknown;
@@ -5009,44 +5157,6 @@ export interface paths {
                 };
                 /** @description forbidden-for-kind: a valid token of a member kind that may not do this */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Body too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            detail: string;
-                            requestId?: string;
-                            errors?: {
-                                path: string;
-                                message: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Body is not application/json */
-                415: {
                     headers: {
                         [name: string]: unknown;
                     };
