@@ -6,6 +6,7 @@ import type { AppDeps } from "./deps.ts";
 import { bodyLimit, wellFormedUrl, type AppEnv } from "./http/middleware.ts";
 import { problemBody, problemResponse, toProblem, zodErrors } from "./http/problem.ts";
 import { HurenError } from "./errors.ts";
+import { loggableError } from "./db/loggable-error.ts";
 import { createRouteKit } from "./routes/kit.ts";
 import { registerPublicRoutes } from "./routes/public.ts";
 import { registerMemberRoutes } from "./routes/members.ts";
@@ -47,7 +48,7 @@ export function createApp(deps: AppDeps) {
     const requestId = c.get("requestId") ?? "unknown";
     const { problem, unexpected } = toProblem(err, requestId);
     c.get("logFields").problem = problem.type.split("/").pop();
-    if (unexpected) deps.logger.error({ event: "unhandled-error", requestId, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+    if (unexpected) deps.logger.error({ event: "unhandled-error", requestId, ...loggableError(err) });
     const headers: Record<string, string> = problem.status === 401 ? { "www-authenticate": 'Bearer realm="huren"' } : {};
     return problemResponse(c, problem, headers);
   });

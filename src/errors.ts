@@ -9,8 +9,6 @@ export type ProblemCode =
   | "malformed-token"
   | "unsupported-alg"
   | "wrong-token-type"
-  | "unknown-issuer"
-  | "member-disabled"
   | "unknown-key"
   | "bad-signature"
   | "wrong-audience"

@@ -22,6 +22,7 @@ import { DEMO_PEOPLE } from "../demo/data.ts";
 import { publishCheckpoint, startCheckpointer } from "../ledger/checkpoints.ts";
 import { createSecrets } from "../crypto/secrets.ts";
 import { runPrimary } from "./cluster.ts";
+import { loggableError } from "../db/loggable-error.ts";
 
 /** HUREN_SECRET, or for the embedded database a secret kept in the data dir (never in the database). */
 async function masterSecret(config: Config): Promise<string> {
@@ -100,7 +101,7 @@ async function gateway(config: Config) {
   }
   // A signed checkpoint at least every 2 s while entries arrive (no new row when nothing changed).
   const stopCheckpoints = startCheckpointer(() => publishCheckpoint(deps.db, deps.ledger.signer), 2000, (err) =>
-    logger.error({ event: "checkpoint-failed", error: err instanceof Error ? err.message : String(err) }),
+    logger.error({ event: "checkpoint-failed", ...loggableError(err) }),
   );
   const app = createApp({ ...deps, docsAssets: await loadDocsAssets() });
   const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((done) => {
