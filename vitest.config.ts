@@ -5,6 +5,8 @@ export default defineConfig({
   resolve: { alias: { "@huren/client": new URL("./packages/client/src/index.ts", import.meta.url).pathname } },
   test: {
     include: ["test/**/*.test.ts", "packages/*/test/**/*.test.ts"],
+    // Builds dist/ once (the e2e tests run the production bundle).
+    globalSetup: ["test/global-setup.ts"],
     // Each file gets its own database; files run in parallel on the 2-core machines.
     pool: "forks",
     testTimeout: 30_000,

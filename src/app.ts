@@ -7,6 +7,7 @@ import { bodyLimit, wellFormedUrl, type AppEnv } from "./http/middleware.ts";
 import { problemBody, problemResponse, toProblem, zodErrors } from "./http/problem.ts";
 import { HurenError } from "./errors.ts";
 import { loggableError } from "./db/loggable-error.ts";
+import { unavailableCode } from "./db/unavailable.ts";
 import { createRouteKit } from "./routes/kit.ts";
 import { registerPublicRoutes } from "./routes/public.ts";
 import { registerMemberRoutes } from "./routes/members.ts";
@@ -17,6 +18,7 @@ import { registerConsentRoutes } from "./routes/consents.ts";
 import { registerVerificationRoutes } from "./routes/verifications.ts";
 import { registerLedgerRoutes } from "./routes/ledger.ts";
 import { registerAuditRoutes } from "./routes/audit.ts";
+import { registerSupervisionRoutes } from "./routes/supervision.ts";
 import { finishDocument } from "./routes/openapi-finish.ts";
 import { OPERATION_EXAMPLES } from "./routes/openapi-examples.ts";
 
@@ -46,10 +48,13 @@ export function createApp(deps: AppDeps) {
 
   app.onError((err, c) => {
     const requestId = c.get("requestId") ?? "unknown";
-    const { problem, unexpected } = toProblem(err, requestId);
+    const { problem, unexpected, databaseDown } = toProblem(err, requestId);
     c.get("logFields").problem = problem.type.split("/").pop();
     if (unexpected) deps.logger.error({ event: "unhandled-error", requestId, ...loggableError(err) });
-    const headers: Record<string, string> = problem.status === 401 ? { "www-authenticate": 'Bearer realm="huren"' } : {};
+    // The driver's message names the server and the query's parameters: log the code only.
+    if (databaseDown) deps.logger.error({ event: "database-unavailable", requestId, code: unavailableCode(err) });
+    const headers: Record<string, string> =
+      problem.status === 401 ? { "www-authenticate": 'Bearer realm="huren"' } : problem.status === 503 ? { "retry-after": "1" } : {};
     return problemResponse(c, problem, headers);
   });
   app.notFound((c) => problemResponse(c, problemBody("not-found", 404, "Not found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, { requestId: c.get("requestId") })));
@@ -64,6 +69,7 @@ export function createApp(deps: AppDeps) {
   registerVerificationRoutes(app, kit);
   registerLedgerRoutes(app, kit);
   registerAuditRoutes(app, kit);
+  registerSupervisionRoutes(app, kit);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "signedRequest", {
     type: "http",

@@ -28,6 +28,7 @@ export type ProblemCode =
   | "ill-formed-input"
   | "unsupported-media-type"
   | "body-too-large"
+  | "body-incomplete"
   | "validation-failed"
   | "not-found"
   | "method-not-allowed"
@@ -42,8 +43,12 @@ export type ProblemCode =
   | "invalid-policy"
   | "unknown-member"
   | "consent-invalid"
+  // supervision (§10)
+  | "card-not-found"
+  | "card-closed"
   // server side
   | "ledger-unavailable"
+  | "database-unavailable"
   | "internal";
 
 export interface FieldError {

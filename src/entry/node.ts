@@ -2,7 +2,6 @@
  * The Node entry: reads process.env, opens PGlite (default) or PostgreSQL, applies the
  * bootstrap file or starts the demo, and serves. The only Node file that reads the environment.
  */
-import { serve } from "@hono/node-server";
 import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -23,6 +22,10 @@ import { publishCheckpoint, startCheckpointer } from "../ledger/checkpoints.ts";
 import { createSecrets } from "../crypto/secrets.ts";
 import { runPrimary } from "./cluster.ts";
 import { loggableError } from "../db/loggable-error.ts";
+import { consumerDepsOf, startConsumer } from "../supervision/consumer.ts";
+import { sendDemoTraffic } from "../demo/traffic.ts";
+import { ledgerSize } from "../ledger/store.ts";
+import { listen } from "./server.ts";
 
 /** HUREN_SECRET, or for the embedded database a secret kept in the data dir (never in the database). */
 async function masterSecret(config: Config): Promise<string> {
@@ -78,10 +81,16 @@ async function primary(config: Config, workers: number) {
 async function gateway(config: Config) {
   const logger = jsonLogger(config.log);
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const pgOptions = {
+    url: config.databaseUrl!,
+    max: config.databasePoolMax,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+  };
   const database = config.databaseUrl
     ? config.migrate
-      ? await openPostgres({ url: config.databaseUrl, max: config.databasePoolMax })
-      : connectPostgres({ url: config.databaseUrl, max: config.databasePoolMax })
+      ? await openPostgres(pgOptions)
+      : connectPostgres(pgOptions)
     : await openPglite({ dataDir: join(config.dataDir, "db") });
   const deps = await assembleDeps({
     gatewayId: config.gatewayId,
@@ -103,10 +112,14 @@ async function gateway(config: Config) {
   const stopCheckpoints = startCheckpointer(() => publishCheckpoint(deps.db, deps.ledger.signer), 2000, (err) =>
     logger.error({ event: "checkpoint-failed", ...loggableError(err) }),
   );
-  const app = createApp({ ...deps, docsAssets: await loadDocsAssets() });
-  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((done) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => done({ server: s, port: info.port }));
+  // Supervision (§10): every process runs the consumer; an advisory lock lets one work at a time.
+  const supervision = startConsumer(consumerDepsOf(deps), {
+    intervalMs: 1000,
+    onError: (err) => logger.error({ event: "supervision-consumer-failed", ...loggableError(err) }),
   });
+  const app = createApp({ ...deps, docsAssets: await loadDocsAssets() });
+  const running = await listen(app.fetch, { port: config.port, host: config.host, ...config.server });
+  const { port } = running;
   // PORT=0 picks a free port; everything printed or written below uses the real one.
   const gatewayUrl = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`;
   const demo = config.demo
@@ -122,7 +135,13 @@ async function gateway(config: Config) {
       `  Demo: departments ready (cc-civil-affairs over HTTP at ${demo.department.url}, four fixture-backed).`,
       `  Try a signed verification as window nanguan-window-01:`,
       `    npm run --silent huren -- verify --key ${demo.windowKeyFile} --matter 220100-public-rental-housing --case NG-2026-000123 --subject resident-id:${DEMO_PEOPLE.zhangSan.id} --name ${DEMO_PEOPLE.zhangSan.name}`,
+      `  Supervision (电子监察) as city-supervision: npm run --silent huren -- supervision windows --key ${demo.supervisorKeyFile}`,
     );
+  }
+  // First start of the demo: six verifications (well under a second), so supervision has
+  // figures to show. Awaited, so the ledger is settled before anyone uses the printed commands.
+  if (demo && (await ledgerSize(deps.db)) === 0) {
+    await sendDemoTraffic(demo.windowKeyFile, gatewayUrl).catch((err: unknown) => logger.error({ event: "demo-traffic-failed", error: err instanceof Error ? err.message : String(err) }));
   }
   // In a cluster the primary prints one line for all processes.
   if (cluster.isPrimary) process.stderr.write(lines.join("\n") + "\n");
@@ -132,14 +151,15 @@ async function gateway(config: Config) {
     if (stopping) return;
     stopping = true;
     logger.info({ event: "shutdown", signal });
-    // Stop accepting, let requests in flight finish (bounded), then close the database.
-    await new Promise<void>((done) => {
-      server.close(() => done());
-      setTimeout(done, 10_000).unref();
-    });
+    // Stop accepting and close idle keep-alive sockets; requests in flight finish (their
+    // verifications reach the ledger) within the grace period. Then the ledger's last batch
+    // (deps.close waits for the writer), and only then the database.
+    const { forced } = await running.drain(config.shutdownGraceMs);
     stopCheckpoints();
+    await supervision.stop();
     await demo?.close();
     await deps.close();
+    logger.info({ event: "stopped", signal, forced });
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));

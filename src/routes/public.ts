@@ -3,9 +3,12 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { AppEnv } from "../http/middleware.ts";
-import { HurenError } from "../errors.ts";
+import { databaseUnavailable } from "../http/problem.ts";
 import { DOCS_PAGE, SWAGGER_INIT, SWAGGER_PAGE } from "./docs-page.ts";
 import { jsonContent, type RouteKit } from "./kit.ts";
+
+/** /readyz answers 503 when the database has not answered `select 1` within this. */
+const READY_TIMEOUT_MS = 1_500;
 
 export function registerPublicRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
   const { deps } = kit;
@@ -38,10 +41,18 @@ export function registerPublicRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
       responses: { 200: jsonContent(z.object({ status: z.literal("ready"), database: z.string() }), "Ready"), 503: { description: "Not ready" } },
     }),
     async (c) => {
+      // Bounded on the client side too: a server that accepts but never answers (paused,
+      // partitioned) must not hold the load balancer's probe past its own timeout.
+      let timer: ReturnType<typeof setTimeout> | undefined;
       try {
-        await deps.db.execute(sql`select 1`);
+        await Promise.race([
+          deps.db.execute(sql`select 1`),
+          new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("readiness probe timed out")), READY_TIMEOUT_MS))),
+        ]);
       } catch (err) {
-        throw new HurenError("ledger-unavailable", 503, "Not ready", "the database does not answer", { cause: err });
+        throw databaseUnavailable(err);
+      } finally {
+        clearTimeout(timer);
       }
       return c.json({ status: "ready" as const, database: deps.driver }, 200);
     },
