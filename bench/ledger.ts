@@ -8,6 +8,8 @@
  *   D  large batches of small entries: appendEntries at 10,000 per transaction for a while, then
  *      a bulk path writing the same rows (bench/lib/ledger-bench.ts) to fill to --size (1,000,000)
  *   E  inclusion and consistency proof latency (p50/p99) at that size, as GET /v1/ledger/proofs/* computes them
+ *   G  C2SP tile serving at that size (p50/p99): level-0, level-1 and partial hash tiles through the
+ *      route, entry bundles read and gzipped
  *   F  export (the JSONL of /v1/audit/export) to a file, then full verification of it through
  *      verify-export (entries/s), plus the same for realistic ~1 KB entries and in --strict mode
  *
@@ -31,6 +33,7 @@ import { splitLines, verifyExport } from "../src/ledger/verify-export.ts";
 import type { Checkpoint } from "../src/ledger/note.ts";
 import { CompactRange, treeHash } from "../src/ledger/merkle.ts";
 import { ledgerSize, nodeReader } from "../src/ledger/store.ts";
+import { tileLatency } from "./lib/tile-bench.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -130,6 +133,16 @@ try {
   show(`E inclusion proof at ${size}`, `p50 ${inclusion.p50.toFixed(2)} ms`, `p99 ${inclusion.p99.toFixed(2)} ms, ${inclusion.samples} samples, all verified`);
   show(`E consistency proof at ${size}`, `p50 ${consistency.p50.toFixed(2)} ms`, `p99 ${consistency.p99.toFixed(2)} ms, ${consistency.samples} samples, all verified`);
   results.proofs = { size, inclusion, consistency };
+
+  // G: C2SP tiles at that size (its own connection pool: the gateway deps close theirs).
+  const tiles = await tileLatency(await openPostgres({ url: url.toString(), max: 4 }), size, 2000);
+  const ms = (l: { p50: number; p99: number; samples: number }) => [`p50 ${l.p50.toFixed(2)} ms`, `p99 ${l.p99.toFixed(2)} ms, ${l.samples} samples`] as const;
+  show(`G level-0 tile (GET /v1/ledger/tile/0/…) at ${size}`, ...ms(tiles.level0));
+  show("G level-1 tile", ...ms(tiles.level1));
+  show("G partial level-0 tile (checkpointed width)", ...ms(tiles.partial));
+  const [b50, b99] = ms(tiles.bundles);
+  show("G entry bundle, read + gzip", b50, `${b99}; ${Math.round(tiles.bundles.bytes / 1024)} KiB → ${Math.round(tiles.bundles.gzipBytes / 1024)} KiB gzipped`);
+  results.tiles = { size, ...tiles };
 
   // F: export, then verify the whole export against a checkpoint of its size.
   const dir = await mkdtemp(join(tmpdir(), "huren-bench-ledger-"));

@@ -20,6 +20,8 @@ const envSchema = z.object({
   HUREN_SECRET: z.string().optional(),
   /** Optional private JWK (JSON) to sign receipts and outbound requests instead of a generated key. */
   HUREN_SIGNING_KEY: z.string().optional(),
+  /** Optional file holding that private JWK (used when HUREN_SIGNING_KEY is not set). */
+  HUREN_SIGNING_KEY_FILE: z.string().optional(),
   HUREN_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
   HUREN_LOG: z.enum(["silent", "info", "debug"]).default("info"),
   /** "off": do not migrate at start (run `npm run db:migrate` as the schema owner; the runtime role cannot). */
@@ -53,6 +55,7 @@ export interface Config {
   bootstrapPath: string | undefined;
   secret: string | undefined;
   signingKey: string | undefined;
+  signingKeyFile: string | undefined;
   maxBodyBytes: number;
   /** Apply migrations at start (PostgreSQL; PGlite always migrates). */
   migrate: boolean;
@@ -99,6 +102,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     bootstrapPath: e.HUREN_BOOTSTRAP,
     secret: e.HUREN_SECRET,
     signingKey: e.HUREN_SIGNING_KEY,
+    signingKeyFile: e.HUREN_SIGNING_KEY_FILE,
     maxBodyBytes: e.HUREN_MAX_BODY_BYTES,
     migrate: e.HUREN_MIGRATE === "auto",
     log: e.HUREN_LOG,

@@ -8,6 +8,7 @@ import type { AppDeps, Logger } from "../deps.ts";
 import type { HttpClient } from "../http-client.ts";
 import { createSecrets } from "../crypto/secrets.ts";
 import { loadGatewayKeys } from "../keys/gateway-keys.ts";
+import { envKeySource, fileKeySource } from "../keys/key-source.ts";
 import { outboundSigner } from "../keys/outbound.ts";
 import { ConfigChanges } from "../config/changes.ts";
 import { createConfigCache, listenForConfigChanges } from "../config/cache.ts";
@@ -19,7 +20,10 @@ export interface AssembleOptions {
   gatewayId: string;
   database: Database;
   secret: string;
+  /** A private JWK (HUREN_SIGNING_KEY); otherwise the key from `signingKeyFile`, else the sealed store. */
   signingKey?: string | undefined;
+  /** A file holding a private JWK (HUREN_SIGNING_KEY_FILE). */
+  signingKeyFile?: string | undefined;
   http: HttpClient;
   logger: Logger;
   maxBodyBytes?: number;
@@ -59,7 +63,12 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
   const db = database.db;
   const now = options.now ?? (() => new Date());
   const secrets = await createSecrets(options.secret);
-  const keys = await loadGatewayKeys({ db, secrets, configuredKey: options.signingKey });
+  const source = options.signingKey
+    ? envKeySource(options.signingKey, "HUREN_SIGNING_KEY")
+    : options.signingKeyFile
+      ? fileKeySource(options.signingKeyFile, options.readFile ?? (async (p) => (await import("node:fs/promises")).readFile(p, "utf8")))
+      : undefined;
+  const keys = await loadGatewayKeys({ db, secrets, ...(source ? { source } : {}) });
   const prng = pooledPrng();
   const newId = () => ulid(undefined, prng);
   const signer = outboundSigner(keys.signer, gatewayId, now, () => `gw_${newId()}`);

@@ -97,6 +97,7 @@ async function gateway(config: Config) {
     database,
     secret: await masterSecret(config),
     signingKey: config.signingKey,
+    signingKeyFile: config.signingKeyFile,
     http: createUndiciHttpClient(),
     logger,
     maxBodyBytes: config.maxBodyBytes,
