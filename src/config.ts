@@ -2,6 +2,7 @@
  * Settings, parsed from an env-like record. Pure: only the entry files read process.env.
  */
 import { z } from "zod";
+import { witnessesSchema, type WitnessConfig } from "./ledger/witness-config.ts";
 
 const gatewayId = z
   .string()
@@ -42,6 +43,23 @@ const envSchema = z.object({
   /** PostgreSQL: statement_timeout of the gateway's connections; 0 sends none (e.g. through PgBouncer). */
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   /** Gateway processes sharing the port (node:cluster); "auto" = one per CPU. PostgreSQL only. */
+  /** Checkpoints are signed at most this often while entries arrive (PROTOCOL §5.2). */
+  HUREN_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2000),
+  /** JSON array of { name, vkey, url }: witnesses that cosign checkpoints (PROTOCOL §5.2). */
+  HUREN_WITNESSES: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "must be a JSON array of { name, vkey, url }" });
+        return z.NEVER;
+      }
+    })
+    .pipe(witnessesSchema)
+    .optional(),
+  /** Cosignatures a checkpoint needs before it is served; default a majority of the witnesses. */
+  HUREN_WITNESS_QUORUM: z.coerce.number().int().min(0).max(32).optional(),
   HUREN_WORKERS: z.union([z.literal("auto"), z.coerce.number().int().min(1).max(256)]).default(1),
 });
 
@@ -66,6 +84,11 @@ export interface Config {
   configCacheTtlMs: number;
   /** Gateway processes to run; "auto" is resolved by the entry (it knows the CPU count). */
   workers: number | "auto";
+  /** How often the checkpoint scheduler signs while entries arrive. */
+  checkpointIntervalMs: number;
+  /** HUREN_WITNESSES, when set (it then replaces the bootstrap file's `witnesses`). */
+  witnesses: WitnessConfig[] | undefined;
+  witnessQuorum: number | undefined;
   /** Timeouts and the connection cap of the public port (src/entry/server.ts). */
   server: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
   shutdownGraceMs: number;
@@ -109,6 +132,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     demo: e.HUREN_BOOTSTRAP === undefined && e.HUREN_DEMO === "auto",
     configCacheTtlMs: e.HUREN_CONFIG_CACHE_TTL_MS,
     workers: e.HUREN_WORKERS,
+    checkpointIntervalMs: e.HUREN_CHECKPOINT_INTERVAL_MS,
+    witnesses: e.HUREN_WITNESSES,
+    witnessQuorum: e.HUREN_WITNESS_QUORUM,
     server: {
       headersTimeoutMs: e.HUREN_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: e.HUREN_REQUEST_TIMEOUT_MS,

@@ -15,6 +15,9 @@ import { createConfigCache, listenForConfigChanges } from "../config/cache.ts";
 import { SourceResolver } from "../sources/resolve.ts";
 import { loadLedgerSigner } from "../ledger/checkpoints.ts";
 import { LedgerWriter } from "../ledger/writer.ts";
+import { CheckpointScheduler, type Timer } from "../ledger/scheduler.ts";
+import { WitnessClient } from "../ledger/witnesses.ts";
+import type { WitnessSettings } from "../ledger/witness-config.ts";
 
 export interface AssembleOptions {
   gatewayId: string;
@@ -30,6 +33,14 @@ export interface AssembleOptions {
   now?: () => Date;
   readFile?: (path: string) => Promise<string>;
   lookupDeadlineMs?: number;
+  /** HUREN_CHECKPOINT_INTERVAL_MS: how often checkpoints are signed while entries arrive. Default 2000. */
+  checkpointIntervalMs?: number;
+  /** Witnesses that cosign checkpoints (PROTOCOL §5.2); none by default. */
+  witnesses?: WitnessSettings | undefined;
+  /** Client for witness calls (keep-alive pool of its own on Node); default `http`. */
+  witnessHttp?: HttpClient;
+  /** The checkpoint scheduler's timer (tests inject one; the Node entry starts the scheduler). */
+  timer?: Timer;
   configCache?: {
     /** How stale cached configuration may get if a change notification is lost; 0 caches nothing. Default 30 s. */
     ttlMs?: number | undefined;
@@ -81,7 +92,21 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
   const config = createConfigCache(db, { ttlMs: options.configCache?.ttlMs, changes });
   const stopListening = options.configCache?.listen === false ? undefined : await listenForConfigChanges(database, changes, options.logger);
   const members = config.members;
-  const ledger = { signer: await loadLedgerSigner(db, secrets, gatewayId), writer: new LedgerWriter(db) };
+  const ledgerSigner = await loadLedgerSigner(db, secrets, gatewayId);
+  const witnesses = new WitnessClient({ db, settings: options.witnesses ?? { witnesses: [], quorum: 0 }, http: options.witnessHttp ?? options.http, logger: options.logger, now });
+  const checkpoints = new CheckpointScheduler({
+    db,
+    signer: ledgerSigner,
+    holder: `${gatewayId}/${newId()}`,
+    ...(options.checkpointIntervalMs ? { intervalMs: options.checkpointIntervalMs } : {}),
+    ...(options.timer ? { timer: options.timer } : {}),
+    // Fire and forget: witness calls never hold up the next tick, let alone a verification.
+    afterTick: (newest) => {
+      if (witnesses.configured) witnesses.sync(newest);
+    },
+    onError: (err) => options.logger.error({ event: "checkpoint-failed", error: err instanceof Error ? err.message : String(err) }),
+  });
+  const ledger = { signer: ledgerSigner, writer: new LedgerWriter(db), checkpoints, witnesses };
   const resolver = new SourceResolver({
     db,
     secrets,
@@ -110,6 +135,9 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
     ...(options.lookupDeadlineMs ? { lookupDeadlineMs: options.lookupDeadlineMs } : {}),
     async close() {
       await stopListening?.().catch(() => {});
+      await checkpoints.stop();
+      await witnesses.idle();
+      if (options.witnessHttp && options.witnessHttp !== options.http) await options.witnessHttp.close?.();
       await ledger.writer.idle();
       await resolver.close();
       await options.http.close?.();
