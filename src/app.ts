@@ -2,6 +2,7 @@
  * The composition root: createApp(deps) → the Hono app. The only place routes are mounted.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { routePath } from "hono/route";
 import type { AppDeps } from "./deps.ts";
 import { bodyLimit, type AppEnv } from "./http/middleware.ts";
 import { problemBody, problemResponse, toProblem, zodErrors } from "./http/problem.ts";
@@ -36,6 +37,9 @@ export function createApp(deps: AppDeps) {
     c.header("x-request-id", requestId);
     await next();
     if (c.res.headers.get("x-request-id") !== requestId) c.header("x-request-id", requestId);
+    // The template (`/v1/members/:id`), never the path: bounded, and no ids in metrics or logs.
+    const template = routePath(c, -1);
+    deps.metrics.httpRequest(c.req.method, template === "*" || template === "/*" || template === "" ? "unmatched" : template, c.res.status, (performance.now() - started) / 1000);
     deps.logger.info({ event: "request", requestId, method: c.req.method, path: new URL(c.req.url).pathname, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10, ...c.get("logFields") });
   });
   app.use("*", bodyLimit(deps.maxBodyBytes));

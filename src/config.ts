@@ -30,6 +30,9 @@ const envSchema = z.object({
   HUREN_CONFIG_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /** Gateway processes sharing the port (node:cluster); "auto" = one per CPU. PostgreSQL only. */
   HUREN_WORKERS: z.union([z.literal("auto"), z.coerce.number().int().min(1).max(256)]).default(1),
+  /** Port of the separate Prometheus listener (GET /metrics); unset = no metrics listener. */
+  HUREN_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  HUREN_METRICS_HOST: z.string().default("127.0.0.1"),
 });
 
 export interface Config {
@@ -52,6 +55,8 @@ export interface Config {
   configCacheTtlMs: number;
   /** Gateway processes to run; "auto" is resolved by the entry (it knows the CPU count). */
   workers: number | "auto";
+  /** The metrics listener, or undefined for none (src/metrics/server.ts). */
+  metrics: { host: string; port: number } | undefined;
 }
 
 /**
@@ -86,5 +91,6 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     demo: e.HUREN_BOOTSTRAP === undefined && e.HUREN_DEMO === "auto",
     configCacheTtlMs: e.HUREN_CONFIG_CACHE_TTL_MS,
     workers: e.HUREN_WORKERS,
+    metrics: e.HUREN_METRICS_PORT === undefined ? undefined : { host: e.HUREN_METRICS_HOST, port: e.HUREN_METRICS_PORT },
   };
 }

@@ -6,6 +6,7 @@ import type { SourceResolver } from "./sources/resolve.ts";
 import type { LedgerSigner } from "./ledger/checkpoints.ts";
 import type { LedgerWriter } from "./ledger/writer.ts";
 import type { ConfigCache } from "./config/cache.ts";
+import type { Metrics } from "./metrics/metrics.ts";
 
 export interface Logger {
   info(event: Record<string, unknown>): void;
@@ -27,6 +28,11 @@ export interface AppDeps {
   now: () => Date;
   newId: () => string;
   logger: Logger;
+  /**
+   * Figures for Prometheus (src/metrics/metrics.ts). Other parts of the gateway add their own
+   * scrape-time gauges with `deps.metrics.gauge({ name, help, collect })`.
+   */
+  metrics: Metrics;
   /** Upper bound on any one department lookup. Default 10 s. */
   lookupDeadlineMs?: number;
 }

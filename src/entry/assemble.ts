@@ -14,6 +14,8 @@ import { createConfigCache, listenForConfigChanges } from "../config/cache.ts";
 import { SourceResolver } from "../sources/resolve.ts";
 import { loadLedgerSigner } from "../ledger/checkpoints.ts";
 import { LedgerWriter } from "../ledger/writer.ts";
+import { noopMetrics, type Metrics } from "../metrics/metrics.ts";
+import { registerGatewayGauges } from "../metrics/gateway-gauges.ts";
 
 export interface AssembleOptions {
   gatewayId: string;
@@ -26,6 +28,10 @@ export interface AssembleOptions {
   now?: () => Date;
   readFile?: (path: string) => Promise<string>;
   lookupDeadlineMs?: number;
+  /** Where figures go (the Node entry: prom-client); default nowhere. */
+  metrics?: Metrics;
+  /** The database pool's size, reported as a metric. */
+  poolMax?: number;
   configCache?: {
     /** How stale cached configuration may get if a change notification is lost; 0 caches nothing. Default 30 s. */
     ttlMs?: number | undefined;
@@ -72,7 +78,8 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
   const config = createConfigCache(db, { ttlMs: options.configCache?.ttlMs, changes });
   const stopListening = options.configCache?.listen === false ? undefined : await listenForConfigChanges(database, changes, options.logger);
   const members = config.members;
-  const ledger = { signer: await loadLedgerSigner(db, secrets, gatewayId), writer: new LedgerWriter(db) };
+  const metrics = options.metrics ?? noopMetrics;
+  const ledger = { signer: await loadLedgerSigner(db, secrets, gatewayId), writer: new LedgerWriter(db, { onBatch: (size, seconds, path) => metrics.ledgerBatch(size, seconds, path) }) };
   const resolver = new SourceResolver({
     db,
     secrets,
@@ -84,7 +91,9 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
       departmentKeys: async () => (await members.get(department))?.jwks ?? { keys: [] },
       ...(options.readFile ? { readFile: options.readFile } : {}),
     }),
+    onLookup: (adapterId, ms, code) => metrics.adapterLookup(adapterId, ms === null ? null : ms / 1000, code),
   });
+  registerGatewayGauges(metrics, { db, driver: database.driver, poolMax: options.poolMax, writer: ledger.writer, resolver, now });
   return {
     gatewayId,
     maxBodyBytes: options.maxBodyBytes ?? 256 * 1024,
@@ -98,6 +107,7 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
     now,
     newId,
     logger: options.logger,
+    metrics,
     ...(options.lookupDeadlineMs ? { lookupDeadlineMs: options.lookupDeadlineMs } : {}),
     async close() {
       await stopListening?.().catch(() => {});

@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { parseConfig, type Config } from "../config.ts";
 import { createApp } from "../app.ts";
 import { assembleDeps } from "./assemble.ts";
-import { jsonLogger } from "../deps.ts";
+import { jsonLogger, type Logger } from "../deps.ts";
 import { openPglite } from "../db/pglite.ts";
 import { connectPostgres, openPostgres } from "../db/postgres.ts";
 import { generateSecret } from "../crypto/secrets.ts";
@@ -21,6 +21,16 @@ import { DEMO_PEOPLE } from "../demo/data.ts";
 import { publishCheckpoint, startCheckpointer } from "../ledger/checkpoints.ts";
 import { createSecrets } from "../crypto/secrets.ts";
 import { runPrimary } from "./cluster.ts";
+import { createPrometheusMetrics } from "../metrics/prometheus.ts";
+import { clusterSource, exposeToPrimary, registrySource, serveMetrics, type MetricsSource } from "../metrics/server.ts";
+
+/** The metrics listener, if HUREN_METRICS_PORT is set; prints where it listens. */
+async function startMetrics(config: Config, source: MetricsSource, logger: Logger) {
+  if (!config.metrics) return undefined;
+  const server = await serveMetrics({ ...config.metrics, source, onError: (err) => logger.error({ event: "metrics-failed", error: err instanceof Error ? err.name : "error" }) });
+  process.stderr.write(`  Metrics (Prometheus): http://${config.metrics.host}:${server.port}/metrics\n`);
+  return server;
+}
 
 /** HUREN_SECRET, or for the embedded database a secret kept in the data dir (never in the database). */
 async function masterSecret(config: Config): Promise<string> {
@@ -69,6 +79,10 @@ async function primary(config: Config, workers: number) {
     onListening({ address, port }, n) {
       const host = address === "0.0.0.0" || address === "::" ? "127.0.0.1" : address;
       process.stderr.write(`Huren gateway ${config.gatewayId} listening on http://${host}:${port} (postgres, ${n} processes, primary pid ${process.pid})\n`);
+      // Every worker's figures, merged by the primary (the workers do not listen for metrics).
+      void startMetrics(config, clusterSource(), logger).catch((err: unknown) => {
+        process.stderr.write(`huren: metrics listener: ${err instanceof Error ? err.message : String(err)}\n`);
+      });
     },
   });
 }
@@ -81,9 +95,13 @@ async function gateway(config: Config) {
       ? await openPostgres({ url: config.databaseUrl, max: config.databasePoolMax })
       : connectPostgres({ url: config.databaseUrl, max: config.databasePoolMax })
     : await openPglite({ dataDir: join(config.dataDir, "db") });
+  const metrics = createPrometheusMetrics();
+  if (cluster.isWorker) exposeToPrimary(metrics.registry);
   const deps = await assembleDeps({
     gatewayId: config.gatewayId,
     database,
+    metrics,
+    poolMax: config.databasePoolMax,
     secret: await masterSecret(config),
     signingKey: config.signingKey,
     http: createUndiciHttpClient(),
@@ -122,8 +140,9 @@ async function gateway(config: Config) {
       `    npm run --silent huren -- verify --key ${demo.windowKeyFile} --matter 220100-public-rental-housing --case NG-2026-000123 --subject resident-id:${DEMO_PEOPLE.zhangSan.id} --name ${DEMO_PEOPLE.zhangSan.name}`,
     );
   }
-  // In a cluster the primary prints one line for all processes.
+  // In a cluster the primary prints one line for all processes, and serves the metrics.
   if (cluster.isPrimary) process.stderr.write(lines.join("\n") + "\n");
+  const metricsServer = cluster.isPrimary ? await startMetrics(config, registrySource(metrics.registry), logger) : undefined;
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -136,6 +155,7 @@ async function gateway(config: Config) {
       setTimeout(done, 10_000).unref();
     });
     stopCheckpoints();
+    await metricsServer?.close();
     await demo?.close();
     await deps.close();
     process.exit(0);
