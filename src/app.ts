@@ -7,6 +7,7 @@ import type { AppDeps } from "./deps.ts";
 import { bodyLimit, type AppEnv } from "./http/middleware.ts";
 import { problemBody, problemResponse, toProblem, zodErrors } from "./http/problem.ts";
 import { HurenError } from "./errors.ts";
+import { describeError, errorMessage } from "./logging/errors.ts";
 import { createRouteKit } from "./routes/kit.ts";
 import { registerPublicRoutes } from "./routes/public.ts";
 import { registerMemberRoutes } from "./routes/members.ts";
@@ -25,7 +26,9 @@ export function createApp(deps: AppDeps) {
     },
   });
 
-  // One wide log event per request, with the request id; no person data (ids travel in bodies).
+  // One wide log event per request (PROTOCOL-free operator data): the request id, the route
+  // template (never the path: ids travel in paths), the member, the status and the timings.
+  // No person data: ids, names and tokens travel in bodies and headers, which are never logged.
   app.use("*", async (c, next) => {
     const requestId = c.req.header("x-request-id")?.slice(0, 64).replace(/[^\w.-]/g, "") || `req_${deps.newId()}`;
     c.set("requestId", requestId);
@@ -37,10 +40,22 @@ export function createApp(deps: AppDeps) {
     c.header("x-request-id", requestId);
     await next();
     if (c.res.headers.get("x-request-id") !== requestId) c.header("x-request-id", requestId);
+    const seconds = (performance.now() - started) / 1000;
     // The template (`/v1/members/:id`), never the path: bounded, and no ids in metrics or logs.
     const template = routePath(c, -1);
-    deps.metrics.httpRequest(c.req.method, template === "*" || template === "/*" || template === "" ? "unmatched" : template, c.res.status, (performance.now() - started) / 1000);
-    deps.logger.info({ event: "request", requestId, method: c.req.method, path: new URL(c.req.url).pathname, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10, ...c.get("logFields") });
+    const route = template === "*" || template === "/*" || template === "" ? "unmatched" : template;
+    deps.metrics.httpRequest(c.req.method, route, c.res.status, seconds);
+    const { timings, ...fields } = c.get("logFields");
+    deps.logger.info({
+      event: "request",
+      requestId,
+      method: c.req.method,
+      route,
+      status: c.res.status,
+      ms: Math.round(seconds * 10_000) / 10,
+      ...fields,
+      ...(timings ? { timings } : {}),
+    });
   });
   app.use("*", bodyLimit(deps.maxBodyBytes));
 
@@ -48,7 +63,10 @@ export function createApp(deps: AppDeps) {
     const requestId = c.get("requestId") ?? "unknown";
     const { problem, unexpected } = toProblem(err, requestId);
     c.get("logFields").problem = problem.type.split("/").pop();
-    if (unexpected) deps.logger.error({ event: "unhandled-error", requestId, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+    if (unexpected) {
+      deps.logger.error({ event: "unhandled-error", requestId, ...describeError(err) });
+      deps.logger.debug?.({ event: "unhandled-error-detail", requestId, message: errorMessage(err) });
+    }
     const headers: Record<string, string> = problem.status === 401 ? { "www-authenticate": 'Bearer realm="huren"' } : {};
     return problemResponse(c, problem, headers);
   });

@@ -2,6 +2,7 @@
  * Settings, parsed from an env-like record. Pure: only the entry files read process.env.
  */
 import { z } from "zod";
+import type { LogLevel } from "./deps.ts";
 
 const gatewayId = z
   .string()
@@ -21,7 +22,7 @@ const envSchema = z.object({
   /** Optional private JWK (JSON) to sign receipts and outbound requests instead of a generated key. */
   HUREN_SIGNING_KEY: z.string().optional(),
   HUREN_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
-  HUREN_LOG: z.enum(["silent", "info", "debug"]).default("info"),
+  HUREN_LOG: z.enum(["silent", "fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
   /** "off": do not migrate at start (run `npm run db:migrate` as the schema owner; the runtime role cannot). */
   HUREN_MIGRATE: z.enum(["auto", "off"]).default("auto"),
   /** "off" disables the demo even without a bootstrap file. */
@@ -48,7 +49,7 @@ export interface Config {
   maxBodyBytes: number;
   /** Apply migrations at start (PostgreSQL; PGlite always migrates). */
   migrate: boolean;
-  log: "silent" | "info" | "debug";
+  log: LogLevel;
   /** Demo departments and servers start only when no bootstrap file is named (§4). */
   demo: boolean;
   /** See src/config/cache.ts: how stale the hot path's configuration can get without a notification. */

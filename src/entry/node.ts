@@ -10,7 +10,8 @@ import { join, resolve } from "node:path";
 import { parseConfig, type Config } from "../config.ts";
 import { createApp } from "../app.ts";
 import { assembleDeps } from "./assemble.ts";
-import { jsonLogger, type Logger } from "../deps.ts";
+import type { Logger } from "../deps.ts";
+import { pinoLogger } from "../logging/pino.ts";
 import { openPglite } from "../db/pglite.ts";
 import { connectPostgres, openPostgres } from "../db/postgres.ts";
 import { generateSecret } from "../crypto/secrets.ts";
@@ -57,7 +58,7 @@ async function main() {
 
 /** Migrates and applies the bootstrap file once, then runs `workers` gateway processes. */
 async function primary(config: Config, workers: number) {
-  const logger = jsonLogger(config.log);
+  const logger = pinoLogger(config.log);
   const url = config.databaseUrl!; // parseConfig requires it with HUREN_WORKERS > 1
   await runPrimary({
     workers,
@@ -88,7 +89,7 @@ async function primary(config: Config, workers: number) {
 }
 
 async function gateway(config: Config) {
-  const logger = jsonLogger(config.log);
+  const logger = pinoLogger(config.log);
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const database = config.databaseUrl
     ? config.migrate

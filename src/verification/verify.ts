@@ -7,6 +7,7 @@
 import type { Db } from "../db/types.ts";
 import type { Secrets } from "../crypto/secrets.ts";
 import { HurenError } from "../errors.ts";
+import { describeError } from "../logging/errors.ts";
 import type { AuthenticatedCaller } from "../auth/authenticate.ts";
 import { directConfig, type ConfigReader } from "../config/cache.ts";
 import type { EvidenceTypeDef } from "../catalog/evidence-types.ts";
@@ -194,7 +195,8 @@ export async function verify(
       consentUsed ? (tx, appended) => markConsentUseLedgered(tx, consent!.id, verificationId, appended.index) : undefined,
     );
   } catch (err) {
-    deps.logError({ event: "ledger-append-failed", verificationId, error: err instanceof Error ? err.message : String(err) });
+    // The error's class and place only: a driver message can quote the values it choked on.
+    deps.logError({ event: "ledger-append-failed", verificationId, ...describeError(err) });
     throw new HurenError("ledger-unavailable", 503, "Ledger unavailable", "the access could not be recorded, so no data is returned; retry later", { cause: err });
   }
 
