@@ -1,8 +1,12 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // The SDK's tests import it as a vendor would ("@huren/client"), from its sources.
+  resolve: { alias: { "@huren/client": new URL("./packages/client/src/index.ts", import.meta.url).pathname } },
   test: {
-    include: ["test/**/*.test.ts"],
+    include: ["test/**/*.test.ts", "packages/*/test/**/*.test.ts"],
+    // Builds dist/ once (the e2e tests run the production bundle).
+    globalSetup: ["test/global-setup.ts"],
     // Each file gets its own database; files run in parallel on the 2-core machines.
     pool: "forks",
     testTimeout: 30_000,

@@ -8,6 +8,7 @@ import { bodyLimit, type AppEnv } from "./http/middleware.ts";
 import { problemBody, problemResponse, toProblem, zodErrors } from "./http/problem.ts";
 import { HurenError } from "./errors.ts";
 import { describeError, errorMessage } from "./logging/errors.ts";
+import { unavailableCode } from "./db/unavailable.ts";
 import { createRouteKit } from "./routes/kit.ts";
 import { registerPublicRoutes } from "./routes/public.ts";
 import { registerMemberRoutes } from "./routes/members.ts";
@@ -18,6 +19,8 @@ import { registerConsentRoutes } from "./routes/consents.ts";
 import { registerVerificationRoutes } from "./routes/verifications.ts";
 import { registerLedgerRoutes } from "./routes/ledger.ts";
 import { registerAuditRoutes } from "./routes/audit.ts";
+import { finishDocument } from "./routes/openapi-finish.ts";
+import { OPERATION_EXAMPLES } from "./routes/openapi-examples.ts";
 
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({
@@ -61,13 +64,16 @@ export function createApp(deps: AppDeps) {
 
   app.onError((err, c) => {
     const requestId = c.get("requestId") ?? "unknown";
-    const { problem, unexpected } = toProblem(err, requestId);
+    const { problem, unexpected, databaseDown } = toProblem(err, requestId);
     c.get("logFields").problem = problem.type.split("/").pop();
     if (unexpected) {
       deps.logger.error({ event: "unhandled-error", requestId, ...describeError(err) });
       deps.logger.debug?.({ event: "unhandled-error-detail", requestId, message: errorMessage(err) });
     }
-    const headers: Record<string, string> = problem.status === 401 ? { "www-authenticate": 'Bearer realm="huren"' } : {};
+    // The driver's message names the server and the query's parameters: log the code only.
+    if (databaseDown) deps.logger.error({ event: "database-unavailable", requestId, code: unavailableCode(err) });
+    const headers: Record<string, string> =
+      problem.status === 401 ? { "www-authenticate": 'Bearer realm="huren"' } : problem.status === 503 ? { "retry-after": "1" } : {};
     return problemResponse(c, problem, headers);
   });
   app.notFound((c) => problemResponse(c, problemBody("not-found", 404, "Not found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, { requestId: c.get("requestId") })));
@@ -88,11 +94,20 @@ export function createApp(deps: AppDeps) {
     scheme: "bearer",
     bearerFormat: "JWS (typ huren-req+jwt), see PROTOCOL §2",
   });
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: { title: "Huren gateway", version: "1.0.0", description: "Certificate-free verification between government windows and departments (PROTOCOL v1)." },
-    servers: [{ url: "/" }],
-  });
+  // Built once, on first request, when every route is registered.
+  let document: Record<string, unknown> | undefined;
+  app.get("/openapi.json", (c) =>
+    c.json(
+      (document ??= finishDocument(
+        app.getOpenAPI31Document({
+          openapi: "3.1.0",
+          info: { title: "Huren gateway", version: "1.1.0", description: "Certificate-free verification between government windows and departments (PROTOCOL v1.1)." },
+          servers: [{ url: "/" }],
+        }) as unknown as Record<string, unknown>,
+        OPERATION_EXAMPLES,
+      )),
+    ),
+  );
   return app;
 }
 

@@ -29,6 +29,17 @@ const envSchema = z.object({
   HUREN_DEMO: z.enum(["auto", "off"]).default("auto"),
   /** Longest a cached configuration table is used if its change notification was lost; 0 = no cache. */
   HUREN_CONFIG_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  // The public port against slow and idle clients (src/entry/server.ts).
+  HUREN_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  HUREN_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  HUREN_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  HUREN_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(2048),
+  /** On SIGTERM/SIGINT: longest wait for requests in flight before their connections are cut. */
+  HUREN_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /** PostgreSQL: a connection not established within this fails (the request gets 503). */
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(2_000),
+  /** PostgreSQL: statement_timeout of the gateway's connections; 0 sends none (e.g. through PgBouncer). */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   /** Gateway processes sharing the port (node:cluster); "auto" = one per CPU. PostgreSQL only. */
   HUREN_WORKERS: z.union([z.literal("auto"), z.coerce.number().int().min(1).max(256)]).default(1),
   /** Port of the separate Prometheus listener (GET /metrics); unset = no metrics listener. */
@@ -58,6 +69,11 @@ export interface Config {
   workers: number | "auto";
   /** The metrics listener, or undefined for none (src/metrics/server.ts). */
   metrics: { host: string; port: number } | undefined;
+  /** Timeouts and the connection cap of the public port (src/entry/server.ts). */
+  server: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
+  shutdownGraceMs: number;
+  databaseConnectTimeoutMs: number;
+  databaseStatementTimeoutMs: number;
 }
 
 /**
@@ -76,6 +92,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (e.HUREN_WORKERS !== 1 && !e.DATABASE_URL) {
     throw new Error("invalid settings:\n  HUREN_WORKERS: more than one process needs DATABASE_URL (the embedded database belongs to one process)");
   }
+  if (e.HUREN_HEADERS_TIMEOUT_MS > e.HUREN_REQUEST_TIMEOUT_MS) {
+    throw new Error("invalid settings:\n  HUREN_HEADERS_TIMEOUT_MS: must not exceed HUREN_REQUEST_TIMEOUT_MS (the request's head is part of the request)");
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -93,5 +112,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     configCacheTtlMs: e.HUREN_CONFIG_CACHE_TTL_MS,
     workers: e.HUREN_WORKERS,
     metrics: e.HUREN_METRICS_PORT === undefined ? undefined : { host: e.HUREN_METRICS_HOST, port: e.HUREN_METRICS_PORT },
+    server: {
+      headersTimeoutMs: e.HUREN_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HUREN_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HUREN_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.HUREN_MAX_CONNECTIONS,
+    },
+    shutdownGraceMs: e.HUREN_SHUTDOWN_GRACE_MS,
+    databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+    databaseStatementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
   };
 }

@@ -23,6 +23,12 @@ export interface Logger {
   debug?(event: Record<string, unknown>): void;
 }
 
+/** The API reference viewer's script and style (Swagger UI), when the entry could load them. */
+export interface DocsAssets {
+  js: string;
+  css: string;
+}
+
 export interface AppDeps {
   gatewayId: string;
   maxBodyBytes: number;
@@ -43,6 +49,8 @@ export interface AppDeps {
    * scrape-time gauges with `deps.metrics.gauge({ name, help, collect })`.
    */
   metrics: Metrics;
+  /** Swagger UI for /docs; without it /docs is a plain page rendered from /openapi.json. */
+  docsAssets?: DocsAssets;
   /** Upper bound on any one department lookup. Default 10 s. */
   lookupDeadlineMs?: number;
 }

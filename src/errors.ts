@@ -29,6 +29,7 @@ export type ProblemCode =
   | "malformed-json"
   | "unsupported-media-type"
   | "body-too-large"
+  | "body-incomplete"
   | "validation-failed"
   | "not-found"
   | "method-not-allowed"
@@ -44,6 +45,7 @@ export type ProblemCode =
   | "consent-invalid"
   // server side
   | "ledger-unavailable"
+  | "database-unavailable"
   | "internal";
 
 export interface FieldError {

@@ -16,7 +16,7 @@ import { createFrontDb, DIBAO_CONFIG, type FrontDb } from "./front-db.ts";
 import { ledgerEntries } from "../src/db/schema.ts";
 import { getMember, putMember } from "../src/members/members.ts";
 
-type Mode = "ok" | "hang" | "slow" | "reset" | "reset-once" | "503" | "garbage" | "misfit" | "huge" | "schema" | "wrong-signature" | "missing-signature";
+type Mode = "ok" | "hang" | "held" | "reset" | "reset-once" | "503" | "garbage" | "misfit" | "huge" | "schema" | "wrong-signature" | "missing-signature";
 let mode: Mode = "ok";
 let h: Harness;
 let w: World;
@@ -29,6 +29,8 @@ const MAX_CONCURRENT = 4;
 const HTTP_ID = "nanguan-housing-http";
 const SQL_ID = "chaoyang-dibao-sql";
 const seen = { requests: 0, inFlight: 0, peak: 0 };
+/** Answers the "held" department owes, sent when the test calls them (no timers). */
+const held: (() => void)[] = [];
 
 beforeAll(async () => {
   h = await createHarness();
@@ -52,8 +54,8 @@ beforeAll(async () => {
       switch (mode) {
         case "hang":
           return;
-        case "slow":
-          setTimeout(async () => res.writeHead(200, { "content-type": "application/jose" }).end(await sign(answer, signing)), 3000).unref();
+        case "held":
+          held.push(async () => res.writeHead(200, { "content-type": "application/jose" }).end(await sign(answer, signing)));
           return;
         case "reset":
           return void req.socket.destroy();
@@ -110,13 +112,13 @@ afterAll(async () => {
   await front?.drop();
 });
 
-function httpAdapter(circuitBreaker: { failureThreshold: number; coolDownMs: number }) {
+function httpAdapter(circuitBreaker: { failureThreshold: number; coolDownMs: number }, timeoutMs = TIMEOUT_MS) {
   const port = (server.address() as AddressInfo).port;
   return {
     department: "nanguan-housing",
     kind: "http",
     evidenceTypes: ["housing.no-property-proof"],
-    config: { endpoint: `http://127.0.0.1:${port}/lookup`, timeoutMs: TIMEOUT_MS, maxBodyBytes: 65536, answerSignature: "required", maxConcurrent: MAX_CONCURRENT, circuitBreaker },
+    config: { endpoint: `http://127.0.0.1:${port}/lookup`, timeoutMs, maxBodyBytes: 65536, answerSignature: "required", maxConcurrent: MAX_CONCURRENT, circuitBreaker },
   };
 }
 const putSql = (config: Record<string, unknown>) =>
@@ -136,16 +138,13 @@ const ledgerItem = async (verificationId: string) => {
 };
 
 /** The fault's verification, with a healthy one (another department) sent at the same time. */
-async function underFault(ask: () => Promise<Response>, source: string, code: string, timeoutMs: number) {
-  const started = performance.now();
+async function underFault(ask: () => Promise<Response>, source: string, code: string) {
+  // No clock: a fault that the deadline did not cut would hang this test until vitest's timeout.
   const [faulty, healthy] = await Promise.all([ask(), askHealthy()]);
-  const elapsed = performance.now() - started;
   expect(faulty.status).toBe(200);
   const body = (await faulty.json()) as any;
   expect(body.results[0]).toMatchObject({ status: "unavailable", source, reason: code });
   expect(body.results[0].claims).toBeUndefined();
-  // Within the adapter's timeout, plus generous room for the ledger and a loaded CI machine.
-  expect(elapsed).toBeLessThan(timeoutMs + 2000);
   expect(((await healthy.json()) as any).results[0].status).toBe("verified");
   expect(await ledgerItem(body.verificationId)).toMatchObject({ status: "unavailable", decision: "permit", source, error: code });
 }
@@ -165,7 +164,7 @@ describe("an http department's every fault is one unavailable item", () => {
   for (const [m, code] of cases) {
     it(`${m} → ${code}, ledgered, while a healthy verification succeeds`, async () => {
       mode = m;
-      await underFault(askHousing, HTTP_ID, code, TIMEOUT_MS);
+      await underFault(askHousing, HTTP_ID, code);
     });
   }
 
@@ -181,17 +180,17 @@ describe("an http department's every fault is one unavailable item", () => {
 describe("a front database's faults", () => {
   it("a view too slow for the statement timeout → timeout", async () => {
     expect((await putSql({ query: `${DIBAO_CONFIG.query} and pg_sleep(3) is not null` })).status).toBe(200);
-    await underFault(askChaoyang, SQL_ID, "timeout", 600);
+    await underFault(askChaoyang, SQL_ID, "timeout");
   });
   it("a view that was dropped → adapter-error", async () => {
     expect((await putSql({ query: DIBAO_CONFIG.query.replace("dibao_view", "dibao_view_old") })).status).toBe(200);
-    await underFault(askChaoyang, SQL_ID, "adapter-error", 600);
+    await underFault(askChaoyang, SQL_ID, "adapter-error");
   });
   it("a database server that is down → network", async () => {
     const url = new URL(front.readerUrl);
     url.port = "9";
     expect((await putSql({ connectionString: url.toString() })).status).toBe(200);
-    await underFault(askChaoyang, SQL_ID, "network", 600);
+    await underFault(askChaoyang, SQL_ID, "network");
   });
   it("and once the department fixes it, answers again", async () => {
     expect((await putSql({})).status).toBe(200);
@@ -201,33 +200,38 @@ describe("a front database's faults", () => {
 
 describe("resilience", () => {
   it("a flood of slow answers holds at most maxConcurrent requests and never slows other departments", async () => {
-    mode = "slow";
-    seen.peak = seen.inFlight;
-    const started = performance.now();
+    // Order, not speed: the department answers only when released and the deadline is long, so
+    // the flood is still held while the healthy verification runs, however loaded the machine.
+    expect((await h.call(h.admin, "PUT", `/v1/adapters/${HTTP_ID}`, httpAdapter({ failureThreshold: 100, coolDownMs: 1000 }, 30_000))).status).toBe(200);
+    mode = "held";
+    // Sockets of earlier tests' abandoned lookups close on their own time: start from none.
+    await expect.poll(() => seen.inFlight, { timeout: 20_000 }).toBe(0);
+    seen.peak = 0;
+    let settled = 0;
     const flood = Array.from({ length: 24 }, (_, i) =>
-      askHousing(`FLOOD-${i}`).then(async (r) => ({ body: (await r.json()) as any, ms: performance.now() - started })),
+      askHousing(`FLOOD-${i}`).then(async (r) => {
+        settled++;
+        return (await r.json()) as any;
+      }),
     );
-    // Until the first deadline nothing frees a slot, so what the department sees then is the
-    // limit itself (later, a socket the gateway closed can linger in the server's count briefly).
-    const early = new Promise<number>((r) => setTimeout(() => r(seen.peak), TIMEOUT_MS - 50));
-    await new Promise((r) => setTimeout(r, 100));
-    const t = performance.now();
+    await expect.poll(() => held.length, { timeout: 20_000 }).toBe(MAX_CONCURRENT);
     const healthy = (await (await askHealthy()).json()) as any;
-    const healthyMs = performance.now() - t;
     expect(healthy.results[0].status).toBe("verified");
-    // Well under the slow department's timeout, let alone its 3 s answers.
-    expect(healthyMs).toBeLessThan(TIMEOUT_MS + 600);
+    // Answered while the slow department holds its slots and the rest of the flood waits.
+    expect(held.length).toBe(MAX_CONCURRENT);
+    expect(settled).toBeLessThan(24);
 
-    const answers = await Promise.all(flood);
-    for (const { body, ms } of answers) {
-      expect(body.results[0].status).toBe("unavailable");
-      expect(["timeout", "overloaded"]).toContain(body.results[0].reason);
-      expect(ms).toBeLessThan(TIMEOUT_MS + 3000);
+    while (settled < 24) {
+      for (const answer of held.splice(0)) answer();
+      await new Promise((r) => setTimeout(r, 10));
     }
-    expect(await early).toBeLessThanOrEqual(MAX_CONCURRENT);
-    expect(seen.peak).toBeLessThanOrEqual(MAX_CONCURRENT + 2);
-    // 24 asked, but the department never saw 24 requests at once (or, usually, at all).
-    expect(seen.peak).toBeLessThan(24);
+    const answers = await Promise.all(flood);
+    for (const body of answers) {
+      const r = body.results[0];
+      if (r.status !== "verified") expect(r).toMatchObject({ status: "unavailable", reason: "overloaded" });
+    }
+    // 24 asked; the department never saw more than the limit at once.
+    expect(seen.peak).toBeLessThanOrEqual(MAX_CONCURRENT);
     const entries = await h.deps.db.select().from(ledgerEntries);
     expect(entries.filter((e) => e.caseRef?.startsWith("FLOOD-")).length).toBe(24);
   });
@@ -238,9 +242,8 @@ describe("resilience", () => {
     mode = "503";
     for (let i = 0; i < 3; i++) expect(((await (await askHousing()).json()) as any).results[0].reason).toBe("http-status");
     const before = seen.requests;
-    const t = performance.now();
+    // "At once" as order: answered without the department being asked (seen.requests below).
     const open = (await (await askHousing()).json()) as any;
-    expect(performance.now() - t).toBeLessThan(TIMEOUT_MS);
     expect(open.results[0]).toMatchObject({ status: "unavailable", reason: "circuit-open" });
     expect(await ledgerItem(open.verificationId)).toMatchObject({ status: "unavailable", error: "circuit-open" });
     expect(seen.requests).toBe(before);

@@ -106,13 +106,14 @@ describe("fixture adapter, inline records", () => {
       status: "valid",
       claims: { n: i },
     }));
-    const big = createFixtureSource("big", fixtureConfigSchema.parse({ records }), ctx(), [HOUSING]);
-    const started = performance.now();
+    const config = fixtureConfigSchema.parse({ records });
+    const big = createFixtureSource("big", config, ctx(), [HOUSING]);
+    // Indexed when created, not scanned per lookup: emptying the list afterwards changes nothing.
+    if ("records" in config) config.records.length = 0;
     for (let i = 0; i < 1000; i++) {
       const n = (i * 97) % MAX_FIXTURE_RECORDS;
       expect(await big.lookup(request(HOUSING, { id: `2201021990${String(n).padStart(8, "0")}` }))).toMatchObject({ claims: { n } });
     }
-    expect(performance.now() - started).toBeLessThan(1000);
   });
 });
 

@@ -241,20 +241,15 @@ describe.each(clients)("http adapter over %s", (_name, make) => {
     expect(await source("/lookup").lookup(request(LI))).toMatchObject({ outcome: "found", status: "revoked", nameMatches: true });
   });
 
-  it("times out a hanging department within timeoutMs", async () => {
-    const started = performance.now();
-    const result = await source("/hang", { timeoutMs: 300 }).lookup(request(ZHANG));
-    const elapsed = performance.now() - started;
-    expectUnavailable(result, "timeout");
-    expect(elapsed).toBeGreaterThanOrEqual(280);
-    expect(elapsed).toBeLessThan(300 + 700);
+  // No clock in these: a limit that did not hold would leave the lookup hanging until vitest's
+  // own timeout, and a caller's abort is what ends one with the longest timeoutMs (30 s).
+  it("times out a hanging department", async () => {
+    expectUnavailable(await source("/hang", { timeoutMs: 300 }).lookup(request(ZHANG)), "timeout");
   });
 
   it("respects the caller's AbortSignal", async () => {
     expectUnavailable(await source("/lookup").lookup(request(ZHANG), AbortSignal.abort()), "timeout");
-    const started = performance.now();
-    expectUnavailable(await source("/hang", { timeoutMs: 10_000 }).lookup(request(ZHANG), AbortSignal.timeout(100)), "timeout");
-    expect(performance.now() - started).toBeLessThan(1000);
+    expectUnavailable(await source("/hang", { timeoutMs: 30_000 }).lookup(request(ZHANG), AbortSignal.timeout(100)), "timeout");
   });
 
   it("maps a reset connection to network", async () => {
@@ -273,10 +268,8 @@ describe.each(clients)("http adapter over %s", (_name, make) => {
   });
 
   it.each(["/big-length", "/big-chunked"])("cuts off an oversized body (%s) early", async (path) => {
-    const started = performance.now();
     const count = bigSent.length;
-    expectUnavailable(await source(path, { maxBodyBytes: 65_536, timeoutMs: 10_000 }).lookup(request(ZHANG)), "too-large");
-    expect(performance.now() - started).toBeLessThan(3000);
+    expectUnavailable(await source(path, { maxBodyBytes: 65_536, timeoutMs: 30_000 }).lookup(request(ZHANG)), "too-large");
     expect(await bigSent[count]!).toBeLessThan(16 * 1024 * 1024);
   });
 

@@ -173,17 +173,15 @@ describe("sql adapter over a real front database", () => {
   });
 
   it("stops a slow view at the statement timeout", async () => {
-    const s = source({ query: `${DIBAO_CONFIG.query} and pg_sleep(5) is not null`, timeoutMs: 1500, statementTimeoutMs: 300 });
-    const started = performance.now();
+    // 57014 (query_canceled) says the server's statement timeout ended it, not the lookup deadline.
+    const s = source({ query: `${DIBAO_CONFIG.query} and pg_sleep(5) is not null`, timeoutMs: 20_000, statementTimeoutMs: 300 });
     expectUnavailable(await s.lookup(request(ZHANG)), "timeout", /57014/);
-    expect(performance.now() - started).toBeLessThan(1400);
   });
 
   it("a lookup aborted by its caller returns at once and the query is cancelled on the server", async () => {
-    const s = source({ query: `${DIBAO_CONFIG.query} and pg_sleep(5) is not null`, timeoutMs: 10_000 });
-    const started = performance.now();
+    // Only the caller's abort can end it before pg_sleep(5) returns rows: the deadline is 30 s.
+    const s = source({ query: `${DIBAO_CONFIG.query} and pg_sleep(5) is not null`, timeoutMs: 30_000 });
     expectUnavailable(await s.lookup(request(ZHANG), AbortSignal.timeout(300)), "timeout");
-    expect(performance.now() - started).toBeLessThan(1500);
     // The cancel reaches the server: no huren session is left sleeping.
     await expect.poll(async () => (await front.sql`select count(*)::int as n from pg_stat_activity where application_name = 'huren:cc-dibao-sql' and query like '%pg_sleep%' and state = 'active'`)[0]!.n, { timeout: 3000 }).toBe(0);
   });
@@ -195,18 +193,14 @@ describe("sql adapter over a real front database", () => {
         srv.close(() => resolve(port));
       });
     });
-    const started = performance.now();
     expectUnavailable(await source({}, `postgres://reader:pw@127.0.0.1:${closed}/front?sslmode=disable`).lookup(request(ZHANG)), "network", /ECONNREFUSED/);
-    expect(performance.now() - started).toBeLessThan(1000);
 
     // Accepts TCP and never says a word: the connect timeout (= timeoutMs) applies.
     const sockets: Socket[] = [];
     const silent = createServer((socket) => sockets.push(socket));
     servers.push(silent);
     await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
-    const t = performance.now();
     expectUnavailable(await source({ timeoutMs: 500 }, `postgres://reader:pw@127.0.0.1:${(silent.address() as AddressInfo).port}/front`).lookup(request(ZHANG)), "timeout");
-    expect(performance.now() - t).toBeLessThan(1500);
     for (const s of sockets) s.destroy();
   });
 
@@ -254,9 +248,7 @@ describe("sql adapter over a real front database", () => {
 
     expect(await s.lookup(request(ZHANG))).toMatchObject({ outcome: "found" });
     blackhole = true;
-    const started = performance.now();
     expectUnavailable(await s.lookup(request(ZHANG)), "timeout");
-    expect(performance.now() - started).toBeLessThan(1200);
     expect(s.limiter.inFlight).toBe(1); // the lookup is stuck on the dead connection
     await expect.poll(() => s.limiter.inFlight, { timeout: 6000, interval: 100 }).toBe(0);
     blackhole = false;

@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { CompactSign, exportJWK, generateKeyPair } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { consistencyProof, inclusionProof } from "../src/ledger/merkle.ts";
+import { randomOpening, subjectCommitment } from "../src/catalog/subject.ts";
 import { generateSignerKey } from "../src/ledger/note.ts";
 import {
   checkCheckpoint,
@@ -232,5 +233,14 @@ describe("proof checks", () => {
     expect(await problem({ receipt: await sign({ iss: "huren.test", ledger: { index: 40, leafHash } }) })).toBe("not-included");
     expect(await problem({ proof: { hashes: proof.hashes.slice(1) } })).toBe("not-included");
     expect(await problem({ proof: {} })).toBe("malformed-proof");
+
+    // PROTOCOL v1.1 §3: with the id and the opening filed beside it, the receipt is about that person.
+    const opening = randomOpening();
+    const id = "11010519491231002X";
+    const about = await sign({ iss: "huren.test", jti: "vf_41", subject: { type: "resident-id", masked: "1101**********002X", commitment: await subjectCommitment({ type: "resident-id", id }, opening) }, ledger: { index: 41, leafHash } });
+    const subject = { type: "resident-id", id, opening: Buffer.from(opening).toString("base64url") };
+    expect(await problem({ receipt: about, subject })).toBe("ok");
+    expect(await problem({ receipt: about, subject: { ...subject, id: "110105194912310029" } })).toBe("wrong-subject");
+    expect(await problem({ receipt: about, subject: { ...subject, opening: Buffer.from(randomOpening()).toString("base64url") } })).toBe("wrong-subject");
   });
 });

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -8,9 +8,10 @@ import {
   makeUscc,
   maskSubjectId,
   normalizeSubjectId,
-  randomSalt,
+  randomOpening,
+  receiptSubjectMatches,
   residentIdProblem,
-  subjectDigest,
+  subjectCommitment,
   subjectSchema,
   USCC_CHARSET,
   usccProblem,
@@ -218,7 +219,7 @@ describe("properties", () => {
         const um = maskSubjectId({ type: "uscc", id: uid });
         return (
           rm.length === 18 && rm === `${rid.slice(0, 4)}${"*".repeat(10)}${rid.slice(14)}` &&
-          um.length === 18 && um === `${uid.slice(0, 2)}${"*".repeat(12)}${uid.slice(14)}`
+          um.length === 18 && um === `${uid.slice(0, 4)}${"*".repeat(10)}${uid.slice(14)}`
         );
       }),
     );
@@ -279,13 +280,14 @@ describe("subjectSchema", () => {
   });
 });
 
-/* ------------------------------------------------------------------ masking and digests */
+/* ------------------------------------------------------------------ masking and commitments */
 
 describe("maskSubjectId", () => {
   it.each([
     [{ type: "resident-id", id: "11010519491231002X" }, "1101**********002X"],
     [{ type: "resident-id", id: "220102198001011239" }, "2201**********1239"],
-    [{ type: "uscc", id: "91350100M000100Y43" }, "91************0Y43"],
+    // PROTOCOL v1.1 §3: first 4 and last 4 for every subject type.
+    [{ type: "uscc", id: "91350100M000100Y43" }, "9135**********0Y43"],
   ] as const)("%j → %s", (subject, masked) => {
     expect(maskSubjectId(subject)).toBe(masked);
     expect(masked).toHaveLength(18);
@@ -296,39 +298,47 @@ describe("maskSubjectId", () => {
   });
 });
 
-describe("subjectDigest and randomSalt", () => {
-  const reference = (id: string, salt: Uint8Array) =>
-    createHash("sha256").update(salt).update(Buffer.from(id, "utf8")).digest("base64url");
+describe("subjectCommitment (PROTOCOL v1.1 §3)", () => {
+  const reference = (type: string, id: string, opening: Uint8Array) => createHmac("sha256", opening).update(`${type}:${id}`, "utf8").digest("base64url");
 
-  it("is base64url SHA-256(salt ‖ UTF-8 id), matching node:crypto", async () => {
-    const salt = Uint8Array.from({ length: 16 }, (_, i) => i * 17);
-    const digest = await subjectDigest("11010519491231002X", salt);
-    expect(digest).toBe(reference("11010519491231002X", salt));
-    expect(digest).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  it("is base64url HMAC-SHA256(key = opening, message = UTF-8 type:id), matching node:crypto", async () => {
+    const opening = Uint8Array.from({ length: 32 }, (_, i) => i * 7);
+    const commitment = await subjectCommitment({ type: "resident-id", id: "11010519491231002X" }, opening);
+    expect(commitment).toBe(reference("resident-id", "11010519491231002X", opening));
+    expect(commitment).toMatch(/^[A-Za-z0-9_-]{43}$/);
     // A fixed vector, so a change of algorithm cannot pass unnoticed.
-    expect(await subjectDigest("abc", new Uint8Array())).toBe("ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0");
+    expect(await subjectCommitment({ type: "uscc", id: "91350100M000100Y43" }, new Uint8Array(32))).toBe(reference("uscc", "91350100M000100Y43", new Uint8Array(32)));
   });
 
-  it("matches node:crypto for random salts and ids, including non-ASCII", async () => {
+  it("matches node:crypto for random openings and ids", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ minLength: 0, maxLength: 32 }), fc.string({ unit: "grapheme", maxLength: 20 }), async (salt, id) => {
-        expect(await subjectDigest(id, salt)).toBe(reference(id, salt));
+      fc.asyncProperty(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.string({ unit: "grapheme", maxLength: 20 }), async (opening, id) => {
+        expect(await subjectCommitment({ type: "resident-id", id }, opening)).toBe(reference("resident-id", id, opening));
       }),
       { numRuns: 50 },
     );
   });
 
-  it("accepts a salt that is a view into a larger buffer", async () => {
-    const backing = new Uint8Array(64).fill(9);
-    const salt = backing.subarray(8, 24);
-    expect(await subjectDigest("X", salt)).toBe(reference("X", Uint8Array.from(salt)));
+  it("randomOpening gives 32 fresh bytes", () => {
+    const a = randomOpening();
+    expect(a).toHaveLength(32);
+    expect(Buffer.from(a).equals(Buffer.from(randomOpening()))).toBe(false);
   });
 
-  it("randomSalt gives 16 fresh bytes", () => {
-    const a = randomSalt();
-    const b = randomSalt();
-    expect(a).toBeInstanceOf(Uint8Array);
-    expect(a).toHaveLength(16);
-    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(false);
+  it("receiptSubjectMatches opens with the right id and opening only", async () => {
+    const id = "11010519491231002X";
+    const opening = randomOpening();
+    const subject = { type: "resident-id", masked: "1101**********002X", commitment: await subjectCommitment({ type: "resident-id", id }, opening) };
+    const b64 = Buffer.from(opening).toString("base64url");
+    expect(await receiptSubjectMatches(subject, { type: "resident-id", id }, b64)).toBe(true);
+    // The clerk's typing, normalised as the gateway normalises it.
+    expect(await receiptSubjectMatches(subject, { type: "resident-id", id: " 11010519491231002x" }, b64)).toBe(true);
+    expect(await receiptSubjectMatches(subject, { type: "resident-id", id: "110105194912310029" }, b64)).toBe(false);
+    expect(await receiptSubjectMatches(subject, { type: "uscc", id }, b64)).toBe(false);
+    expect(await receiptSubjectMatches(subject, { type: "resident-id", id }, Buffer.from(randomOpening()).toString("base64url"))).toBe(false);
+    expect(await receiptSubjectMatches(subject, { type: "resident-id", id }, "not base64url!")).toBe(false);
+    expect(await receiptSubjectMatches(subject, { type: "resident-id", id }, b64.slice(0, 20))).toBe(false);
+    expect(await receiptSubjectMatches({ type: "resident-id", salt: "x", digest: "y" }, { type: "resident-id", id }, b64)).toBe(false);
+    expect(await receiptSubjectMatches(undefined, { type: "resident-id", id }, b64)).toBe(false);
   });
 });

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { compactVerify, createLocalJWKSet, CompactSign, type JSONWebKeySet } from "jose";
 import { eq } from "drizzle-orm";
 import { createHarness, newKey, newJti, type Harness } from "./harness.ts";
 import { createWorld, DEMO_PEOPLE, HOUSING, zhangSan, type World } from "./world.ts";
 import { ledgerEntries } from "../src/db/schema.ts";
+import { receiptSubjectMatches } from "../src/catalog/subject.ts";
 
 let h: Harness;
 let w: World;
@@ -48,8 +49,15 @@ describe("verification happy path", () => {
     const receipt = JSON.parse(new TextDecoder().decode(payload));
     expect(receipt).toMatchObject({ iss: "huren.test", aud: "nanguan-window-01", jti: body.verificationId, matter: HOUSING, case: "NG-2026-000123", uid: w.window.uid });
     expect(receipt.subject.masked).toBe(`${zhangSan.id.slice(0, 4)}**********${zhangSan.id.slice(-4)}`);
-    const digest = createHash("sha256").update(Buffer.from(receipt.subject.salt, "base64url")).update(zhangSan.id).digest("base64url");
-    expect(receipt.subject.digest).toBe(digest);
+    // PROTOCOL v1.1 §3: a commitment keyed by the opening given beside the receipt, never inside it.
+    expect(Object.keys(receipt.subject).sort()).toEqual(["commitment", "masked", "type"]);
+    expect(Buffer.from(body.subjectOpening, "base64url")).toHaveLength(32);
+    const commit = (id: string) => createHmac("sha256", Buffer.from(body.subjectOpening, "base64url")).update(`resident-id:${id}`).digest("base64url");
+    expect(receipt.subject.commitment).toBe(commit(zhangSan.id));
+    expect(receipt.subject.commitment).not.toBe(commit(DEMO_PEOPLE.liSi.id));
+    expect(await receiptSubjectMatches(receipt.subject, zhangSan, body.subjectOpening)).toBe(true);
+    expect(await receiptSubjectMatches(receipt.subject, { type: "resident-id", id: DEMO_PEOPLE.liSi.id }, body.subjectOpening)).toBe(false);
+    expect(JSON.stringify(receipt)).not.toContain(body.subjectOpening);
     expect(receipt.results.map((r: any) => r.status)).toEqual(["verified", "verified"]);
     expect(receipt.ledger).toEqual(body.ledger);
 

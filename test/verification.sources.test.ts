@@ -104,17 +104,15 @@ describe("department failures become `unavailable`, never a crash", () => {
   for (const m of ["slow", "500", "garbage", "schema", "huge", "wrong-signature", "reset"] as const) {
     it(`${m}: unavailable within the timeout, ledgered, and a concurrent healthy verification succeeds`, async () => {
       mode = m;
-      const started = performance.now();
+      // No clock: a fault the deadline did not cut would hang this test until vitest's timeout.
       const [faulty, healthy] = await Promise.all([
         ask(),
         h.call(w.window, "POST", "/v1/verifications", { matter: HOUSING, case: "HEALTHY", subject: zhangSan, evidence: [{ type: "subsistence-allowance.certificate" }] }),
       ]);
-      const elapsed = performance.now() - started;
       expect(faulty.status).toBe(200);
       const body = (await faulty.json()) as any;
       expect(body.results[0]).toMatchObject({ type: "housing.no-property-proof", status: "unavailable", source: "nanguan-housing-http" });
       expect(body.results[0].claims).toBeUndefined();
-      expect(elapsed).toBeLessThan(TIMEOUT_MS + 2500);
       expect(((await healthy.json()) as any).results[0].status).toBe("verified");
 
       const [row] = await h.deps.db.select().from(ledgerEntries).where(eq(ledgerEntries.verificationId, body.verificationId));

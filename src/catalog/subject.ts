@@ -8,8 +8,8 @@
  * department and coming back as "not found".
  */
 import { z } from "zod";
-import { sha256 } from "#crypto-native";
-import { b64url } from "../crypto/encoding.ts";
+import { hmacSha256Key } from "#crypto-native";
+import { b64url, fromB64url } from "../crypto/encoding.ts";
 
 export type SubjectType = "resident-id" | "uscc";
 export interface Subject {
@@ -194,7 +194,7 @@ export const subjectSchema = z
     }
   });
 
-/* ------------------------------------------------------------------ masking and digests */
+/* ------------------------------------------------------------------ masking and commitments */
 
 function maskMiddle(id: string, head: number, tail: number): string {
   // Too short to reveal anything safely: mask it all rather than leak most of it.
@@ -203,36 +203,56 @@ function maskMiddle(id: string, head: number, tail: number): string {
 }
 
 /**
- * The id as printed on receipts and logs, same length as the id (18): resident id keeps the
- * first 4 (province and city) and last 4; USCC keeps the first 2 (department and kind) and
- * last 4.
+ * The id as printed on receipts, same length as the id: the first 4 and last 4 characters, 10
+ * stars between for an 18-character id (PROTOCOL v1.1 §3, for both subject types).
  * @example maskSubjectId({ type: "resident-id", id: "11010519491231002X" }) // "1101**********002X"
- * @example maskSubjectId({ type: "uscc", id: "91350100M000100Y43" })       // "91************0Y43"
+ * @example maskSubjectId({ type: "uscc", id: "91350100M000100Y43" })       // "9135**********0Y43"
  */
 export function maskSubjectId(subject: Subject): string {
-  return subject.type === "resident-id" ? maskMiddle(subject.id, 4, 4) : maskMiddle(subject.id, 2, 4);
+  return maskMiddle(subject.id, 4, 4);
+}
+
+/** Bytes in a subject opening (§3 v1.1): 256 bits, so a commitment cannot be opened by guessing. */
+export const OPENING_BYTES = 32;
+
+/**
+ * 32 fresh random bytes: the key of one receipt's subject commitment, handed to the window beside
+ * the receipt and never put inside it. A new one per verification, so two receipts about the same
+ * person cannot be linked by their commitments.
+ * @example randomOpening().length // 32
+ */
+export function randomOpening(): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(OPENING_BYTES));
 }
 
 /**
- * base64url (no padding) SHA-256(salt ‖ UTF-8 id). With the salt printed on the receipt, anyone
- * holding the id can confirm it; without the id, the digest does not give it away (the salt
- * defeats a precomputed table over the small id space). Pass the normalised id.
- * @example await subjectDigest("11010519491231002X", randomSalt()) // "3q2-7w…" (43 chars)
+ * base64url (no padding) HMAC-SHA256(key = opening, message = UTF-8 `type:id`), PROTOCOL v1.1 §3.
+ * Without the opening, a receipt's commitment says nothing about the id, however small the id space
+ * that fits the mask (v1's salted digest could be brute-forced from the receipt alone). Pass the
+ * normalised id.
+ * @example await subjectCommitment({ type: "resident-id", id: "11010519491231002X" }, randomOpening()) // "Yq3…" (43 chars)
  */
-export async function subjectDigest(id: string, salt: Uint8Array): Promise<string> {
-  const idBytes = new TextEncoder().encode(id);
-  // A fresh ArrayBuffer-backed array: WebCrypto rejects SharedArrayBuffer views.
-  const input = new Uint8Array(salt.length + idBytes.length);
-  input.set(salt, 0);
-  input.set(idBytes, salt.length);
-  return b64url(await sha256(input));
+export async function subjectCommitment(subject: Subject, opening: Uint8Array): Promise<string> {
+  const key = await hmacSha256Key(opening);
+  return b64url(await key.mac(`${subject.type}:${subject.id}`));
 }
 
 /**
- * 16 random bytes for {@link subjectDigest}; a new salt per receipt so two receipts about the
- * same person cannot be linked by their digests.
- * @example randomSalt().length // 16
+ * Does a receipt's `subject` commit to this person? True when the type matches and the commitment
+ * recomputes from the opening (base64url, as the 200 answer gave it) and the id, normalised as the
+ * gateway normalised it. False for anything malformed; never throws.
+ * @example await receiptSubjectMatches(receipt.subject, { type: "resident-id", id: "11010519491231002x" }, answer.subjectOpening) // true
  */
-export function randomSalt(): Uint8Array {
-  return crypto.getRandomValues(new Uint8Array(16));
+export async function receiptSubjectMatches(receiptSubject: unknown, subject: { type: string; id: string }, opening: string): Promise<boolean> {
+  const claimed = receiptSubject as { type?: unknown; commitment?: unknown } | null | undefined;
+  if (typeof claimed?.commitment !== "string" || claimed.type !== subject.type) return false;
+  let key: Uint8Array;
+  try {
+    key = fromB64url(opening);
+  } catch {
+    return false;
+  }
+  if (key.length !== OPENING_BYTES) return false;
+  const expected = await subjectCommitment({ type: subject.type as SubjectType, id: normalizeSubjectId(subject.id) }, key);
+  return expected === claimed.commitment;
 }

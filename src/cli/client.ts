@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { CompactSign, compactVerify, createRemoteJWKSet, importJWK, type JWK } from "jose";
 import { sha256b64url } from "../crypto/encoding.ts";
+import { receiptSubjectMatches } from "../catalog/subject.ts";
 
 export interface KeyFile {
   gateway: string;
@@ -63,14 +64,30 @@ export async function signedFetch(key: KeyFile, method: string, path: string, bo
   return { status: res.status, body: parsed };
 }
 
-/** Verifies a receipt with the gateway's JWKS; returns the payload. */
-export async function checkReceipt(receipt: string, gateway: string, expect?: { iss: string; aud: string }): Promise<Record<string, unknown>> {
+export interface ReceiptExpectation {
+  iss: string;
+  aud: string;
+  /** The subject sent and the answer's `subjectOpening`: the receipt's commitment must open to it. */
+  subject?: { type: string; id: string; opening: string | undefined };
+}
+
+/**
+ * Verifies a receipt with the gateway's JWKS, its issuer and audience and, given the subject that
+ * was sent, that its subject commitment opens to that subject; returns the payload.
+ * @throws Error naming the first check that failed
+ */
+export async function checkReceipt(receipt: string, gateway: string, expect?: ReceiptExpectation): Promise<Record<string, unknown>> {
   const jwks = createRemoteJWKSet(new URL("/.well-known/jwks.json", gateway));
   const { payload, protectedHeader } = await compactVerify(receipt, jwks, { algorithms: ["EdDSA", "ES256"] });
   if (protectedHeader.typ !== "huren-receipt+jwt") throw new Error(`receipt typ is ${protectedHeader.typ}`);
   const claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
   if (expect && (claims.iss !== expect.iss || claims.aud !== expect.aud)) {
     throw new Error(`receipt is from ${String(claims.iss)} for ${String(claims.aud)}, expected ${expect.iss} for ${expect.aud}`);
+  }
+  if (expect?.subject) {
+    const { opening, ...subject } = expect.subject;
+    if (!opening) throw new Error("the answer has no subjectOpening: cannot confirm whom the receipt is about");
+    if (!(await receiptSubjectMatches(claims.subject, subject, opening))) throw new Error(`the receipt's subject commitment does not open to the ${subject.type} that was sent`);
   }
   return claims;
 }

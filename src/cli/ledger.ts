@@ -20,6 +20,7 @@ export const LEDGER_USAGE = `  huren ledger checkpoint --key KEY FILE           
                [--resume STATE.json] [--save-state STATE.json] [--strict] [--progress] [--json]
   huren ledger consistency --key KEY --old FILE --new FILE --proof FILE.json
   huren ledger inclusion --key KEY --checkpoint FILE --receipt FILE.jws --jwks FILE.json --proof FILE.json
+               [--subject TYPE:ID --opening B64URL]        (also: the receipt is about this subject)
 ${FETCH_USAGE}
                KEY is the note verifier key text (name+hash+key) or @FILE holding it`;
 
@@ -153,13 +154,19 @@ async function consistencyCommand(argv: string[]) {
 }
 
 async function inclusionCommand(argv: string[]) {
-  const { values } = args(argv, { key: { type: "string" }, checkpoint: { type: "string" }, receipt: { type: "string" }, jwks: { type: "string" }, proof: { type: "string" } });
+  const { values } = args(argv, { key: { type: "string" }, checkpoint: { type: "string" }, receipt: { type: "string" }, jwks: { type: "string" }, proof: { type: "string" }, subject: { type: "string" }, opening: { type: "string" } });
   const key = await readKey(values.key);
+  let subject: { type: string; id: string; opening: string } | undefined;
+  if (values.subject !== undefined || values.opening !== undefined) {
+    const [type, ...id] = need(values.subject, "--subject").split(":");
+    subject = { type: type!, id: id.join(":"), opening: need(values.opening, "--opening") };
+  }
   const cpPath = need(values.checkpoint, "--checkpoint");
   const [receipt, jwks, proof] = await Promise.all([readText(need(values.receipt, "--receipt")), readJson(need(values.jwks, "--jwks")), readJson(need(values.proof, "--proof"))]);
   const checkpoint = await openCheckpointFile(cpPath, key);
   if (!checkpoint) return;
-  const check = report("receipt", await checkReceiptInclusion({ receipt, jwks: jwks as JSONWebKeySet, checkpoint, proof }));
+  const check = report("receipt", await checkReceiptInclusion({ receipt, jwks: jwks as JSONWebKeySet, checkpoint, proof, ...(subject ? { subject } : {}) }));
+  if (check && subject) out(`OK  receipt ${String(check.payload.jti ?? "")} is about the ${subject.type} given (its subject commitment opens with the opening given)`);
   if (check) out(`OK  receipt ${String(check.payload.jti ?? "")} is entry ${check.index} (leaf ${check.leafHash}), included in the tree of ${checkpoint.size} entries (${cpPath})`);
 }
 

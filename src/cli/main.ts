@@ -52,13 +52,14 @@ async function verifyCommand(argv: string[]) {
     ...(values.consent ? { consent: values.consent } : {}),
   };
   const res = await signedFetch(key, "POST", "/v1/verifications", body, gateway);
-  const answer = res.body as { receipt?: string };
-  const receipt = res.status === 200 && answer.receipt ? await checkReceipt(answer.receipt, gateway, { iss: key.gatewayId, aud: key.member }) : undefined;
+  const answer = res.body as { receipt?: string; subjectOpening?: string };
+  const subject = { type: type ?? "", id: body.subject.id, opening: answer.subjectOpening };
+  const receipt = res.status === 200 && answer.receipt ? await checkReceipt(answer.receipt, gateway, { iss: key.gatewayId, aud: key.member, subject }) : undefined;
   if (values.json) {
     process.stdout.write(JSON.stringify({ status: res.status, answer, receipt }, null, 2) + "\n");
   } else {
     process.stdout.write(`HTTP ${res.status}\n${JSON.stringify({ ...(answer as object), receipt: answer.receipt ? `${answer.receipt.slice(0, 32)}…` : undefined }, null, 2)}\n`);
-    if (receipt) process.stdout.write(`\nReceipt (signature checked against ${gateway}/.well-known/jwks.json):\n${JSON.stringify(receipt, null, 2)}\n`);
+    if (receipt) process.stdout.write(`\nReceipt (signature checked against ${gateway}/.well-known/jwks.json; its subject commitment opens to the subject sent):\n${JSON.stringify(receipt, null, 2)}\n`);
   }
   if (res.status !== 200) process.exitCode = 1;
 }

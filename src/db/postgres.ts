@@ -13,7 +13,19 @@ export interface PostgresOptions {
   url: string;
   /** Pool size per process. */
   max?: number | undefined;
+  /** A connection not established within this fails; default 5 s (postgres.js alone waits 30 s). The gateway passes DATABASE_CONNECT_TIMEOUT_MS. */
+  connectTimeoutMs?: number | undefined;
+  /** statement_timeout sent at connect; 0 (the default here) sends none. The gateway passes DATABASE_STATEMENT_TIMEOUT_MS. */
+  statementTimeoutMs?: number | undefined;
 }
+
+/**
+ * Wait before reconnecting after a failed connection, in seconds. postgres.js's own backoff grows
+ * to 20 s across the pool while the server is down, and a request that needs a connection waits
+ * it out: capped here at 1 s, so requests fail fast (503) while it is down and the pool is back
+ * within about a second once it returns.
+ */
+const reconnectBackoff = (retries: number) => (0.5 + Math.random() / 2) * Math.min(2 ** retries / 50, 1);
 
 /**
  * Connects without migrating (what the Worker does).
@@ -21,8 +33,13 @@ export interface PostgresOptions {
  * const database = connectPostgres({ url: process.env.DATABASE_URL! });
  */
 export function connectPostgres(options: PostgresOptions): Database {
+  const statementTimeoutMs = options.statementTimeoutMs ?? 0;
   const client = postgres(options.url, {
     max: options.max ?? 10,
+    connect_timeout: (options.connectTimeoutMs ?? 5_000) / 1000,
+    backoff: reconnectBackoff,
+    // Server-side bound on any one statement (a lock wait, a runaway query): 57014 → 503.
+    ...(statementTimeoutMs > 0 ? { connection: { statement_timeout: statementTimeoutMs } } : {}),
     // Fetching types at connect costs a round trip per connection and we use none.
     fetch_types: false,
     onnotice: () => {},

@@ -2,13 +2,13 @@
  * The Node entry: reads process.env, opens PGlite (default) or PostgreSQL, applies the
  * bootstrap file or starts the demo, and serves. The only Node file that reads the environment.
  */
-import { serve } from "@hono/node-server";
 import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseConfig, type Config } from "../config.ts";
 import { createApp } from "../app.ts";
+import { loadDocsAssets } from "./docs-assets.ts";
 import { assembleDeps } from "./assemble.ts";
 import type { Logger } from "../deps.ts";
 import { pinoLogger } from "../logging/pino.ts";
@@ -32,6 +32,7 @@ async function startMetrics(config: Config, source: MetricsSource, logger: Logge
   process.stderr.write(`  Metrics (Prometheus): http://${config.metrics.host}:${server.port}/metrics\n`);
   return server;
 }
+import { listen } from "./server.ts";
 
 /** HUREN_SECRET, or for the embedded database a secret kept in the data dir (never in the database). */
 async function masterSecret(config: Config): Promise<string> {
@@ -91,10 +92,16 @@ async function primary(config: Config, workers: number) {
 async function gateway(config: Config) {
   const logger = pinoLogger(config.log);
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const pgOptions = {
+    url: config.databaseUrl!,
+    max: config.databasePoolMax,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+  };
   const database = config.databaseUrl
     ? config.migrate
-      ? await openPostgres({ url: config.databaseUrl, max: config.databasePoolMax })
-      : connectPostgres({ url: config.databaseUrl, max: config.databasePoolMax })
+      ? await openPostgres(pgOptions)
+      : connectPostgres(pgOptions)
     : await openPglite({ dataDir: join(config.dataDir, "db") });
   const metrics = createPrometheusMetrics();
   if (cluster.isWorker) exposeToPrimary(metrics.registry);
@@ -120,10 +127,9 @@ async function gateway(config: Config) {
   const stopCheckpoints = startCheckpointer(() => publishCheckpoint(deps.db, deps.ledger.signer), 2000, (err) =>
     logger.error({ event: "checkpoint-failed", error: err instanceof Error ? err.message : String(err) }),
   );
-  const app = createApp(deps);
-  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((done) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => done({ server: s, port: info.port }));
-  });
+  const app = createApp({ ...deps, docsAssets: await loadDocsAssets() });
+  const running = await listen(app.fetch, { port: config.port, host: config.host, ...config.server });
+  const { port } = running;
   // PORT=0 picks a free port; everything printed or written below uses the real one.
   const gatewayUrl = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`;
   const demo = config.demo
@@ -150,15 +156,15 @@ async function gateway(config: Config) {
     if (stopping) return;
     stopping = true;
     logger.info({ event: "shutdown", signal });
-    // Stop accepting, let requests in flight finish (bounded), then close the database.
-    await new Promise<void>((done) => {
-      server.close(() => done());
-      setTimeout(done, 10_000).unref();
-    });
+    // Stop accepting and close idle keep-alive sockets; requests in flight finish (their
+    // verifications reach the ledger) within the grace period. Then the ledger's last batch
+    // (deps.close waits for the writer), and only then the database.
+    const { forced } = await running.drain(config.shutdownGraceMs);
     stopCheckpoints();
     await metricsServer?.close();
     await demo?.close();
     await deps.close();
+    logger.info({ event: "stopped", signal, forced });
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));

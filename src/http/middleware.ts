@@ -85,6 +85,14 @@ async function readStream(stream: ReadableStream<Uint8Array>, maxBytes: number):
   }
 }
 
+/**
+ * The client went away mid-body, or Node cut it off (HUREN_REQUEST_TIMEOUT_MS): nobody reads the
+ * answer, but it is the caller's doing, so a 400 in the log rather than an unexpected 500.
+ */
+const incomplete = (cause: unknown): never => {
+  throw new HurenError("body-incomplete", 400, "Incomplete body", "the connection closed before the request body was complete", { cause });
+};
+
 const tooLarge = (maxBytes: number) => new HurenError("body-too-large", 413, "Body too large", `request bodies are limited to ${maxBytes} bytes`);
 
 /** Reads the body up to `maxBytes`, counting what actually arrives (Content-Length can lie). */
@@ -98,7 +106,7 @@ export function bodyLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
     if (incoming) {
       // GET and HEAD bodies are never read, as on the web path (the adapter gives them a null body).
       const method = c.req.method;
-      body = method === "GET" || method === "HEAD" ? new Uint8Array(0) : await readIncoming(incoming, maxBytes);
+      body = method === "GET" || method === "HEAD" ? new Uint8Array(0) : await readIncoming(incoming, maxBytes).catch(incomplete);
     } else {
       const stream = c.req.raw.body;
       body = stream ? await readStream(stream, maxBytes) : new Uint8Array(0);

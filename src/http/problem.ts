@@ -7,6 +7,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ZodError } from "zod";
 import { HurenError, type FieldError, type ProblemCode } from "../errors.ts";
+import { isDatabaseUnavailable } from "../db/unavailable.ts";
 
 export const PROBLEM_BASE = "https://huren.dev/problems/";
 
@@ -40,13 +41,24 @@ export function problemResponse(c: Context, problem: Problem, headers?: Record<s
 export const zodErrors = (err: ZodError): FieldError[] =>
   err.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
 
-/** Maps any thrown value to a problem response; `onUnexpected` gets the error for the log. */
-export function toProblem(err: unknown, requestId: string): { problem: Problem; unexpected: boolean } {
+/** The database is down, restarting or unreachable: 503, and nothing about where it is. */
+export const databaseUnavailable = (cause?: unknown) =>
+  new HurenError("database-unavailable", 503, "Database unavailable", "the gateway cannot reach its database just now; retry later", { cause });
+
+/**
+ * Maps any thrown value to a problem response; `unexpected` marks a 500 (log the error), and
+ * `databaseDown` a database that could not be reached (log that, without the driver's message).
+ */
+export function toProblem(err: unknown, requestId: string): { problem: Problem; unexpected: boolean; databaseDown?: boolean } {
   if (err instanceof HurenError) {
     return { problem: problemBody(err.code, err.status, err.title, err.message, { requestId, ...(err.errors ? { errors: err.errors } : {}) }), unexpected: false };
   }
   if (err instanceof ZodError) {
     return { problem: problemBody("validation-failed", 400, "Validation failed", "The request is not valid", { requestId, errors: zodErrors(err) }), unexpected: false };
+  }
+  if (isDatabaseUnavailable(err)) {
+    const e = databaseUnavailable();
+    return { problem: problemBody(e.code, e.status, e.title, e.message, { requestId }), unexpected: false, databaseDown: true };
   }
   if (err instanceof HTTPException && err.status < 500) {
     const code: ProblemCode = err.status === 413 ? "body-too-large" : err.status === 415 ? "unsupported-media-type" : "validation-failed";

@@ -12,6 +12,7 @@ import type { Checkpoint } from "./checkpoint.ts";
 import { verifyConsistency, verifyInclusion, type Hash } from "./merkle.ts";
 import { fromBase64 } from "./note-codec.ts";
 import { NoteError, openNote, parseCheckpoint, type NoteErrorCode, type VerifierKey } from "./note.ts";
+import { receiptSubjectMatches } from "../catalog/subject.ts";
 
 export type CheckProblem =
   | NoteErrorCode // the checkpoint note: malformed, unknown or bad signature
@@ -19,6 +20,7 @@ export type CheckProblem =
   | "malformed-proof" // not a list of base64 32-byte hashes
   | "inconsistent" // the older checkpoint is not a prefix of the newer: the log forked or was rewritten
   | "bad-receipt" // the receipt JWS does not verify, or has no ledger claim
+  | "wrong-subject" // the receipt's subject commitment does not open to the subject and opening given
   | "wrong-gateway" // the receipt was issued by another gateway than the checkpoint's log
   | "beyond-checkpoint" // the receipt's entry is newer than the checkpoint
   | "not-included"; // the proof does not place the receipt's leaf in the checkpoint's tree
@@ -86,6 +88,11 @@ export interface ReceiptInclusionInput {
   checkpoint: Checkpoint;
   /** The inclusion proof for the receipt's index at the checkpoint's size. */
   proof: unknown;
+  /**
+   * Optionally, whom the receipt should be about: the id the window holds and the
+   * `subjectOpening` filed beside the receipt (PROTOCOL v1.1 §3).
+   */
+  subject?: { type: string; id: string; opening: string };
 }
 
 /**
@@ -103,6 +110,10 @@ export async function checkReceiptInclusion(input: ReceiptInclusionInput): Promi
     payload = JSON.parse(new TextDecoder().decode(verified.payload)) as Record<string, unknown>;
   } catch (err) {
     return failed("bad-receipt", `the receipt does not verify with the JWKS (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (input.subject) {
+    const { opening, ...subject } = input.subject;
+    if (!(await receiptSubjectMatches(payload.subject, subject, opening))) return failed("wrong-subject", `the receipt's subject commitment does not open to that ${subject.type} with that opening`);
   }
   const ledger = payload.ledger as { index?: unknown; leafHash?: unknown } | undefined;
   const index = ledger?.index;

@@ -7,7 +7,7 @@
 /** The first stack frame inside the gateway's own code, as `src/…/file.ts:line`, if any. */
 function where(stack: string | undefined): string | undefined {
   for (const line of (stack ?? "").split("\n").slice(1)) {
-    const at = /((?:src|packages)\/[^\s():]+):(\d+)/.exec(line);
+    const at = /((?:src|packages|dist)\/[^\s():]+):(\d+)/.exec(line);
     if (at) return `${at[1]}:${at[2]}`;
   }
   return undefined;

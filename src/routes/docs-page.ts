@@ -1,5 +1,18 @@
 /**
- * A self-contained API reference page rendered from /openapi.json. Gateways run inside
+ * The API reference at /docs: Swagger UI served by the gateway — schemas, examples and "Try it out"
+ * (public routes at once; signed routes with a §2 bearer token pasted under "Authorize"). */
+export const SWAGGER_PAGE = `<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>Huren API 互认网关接口</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/docs/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/swagger-ui-bundle.js"></script><script src="/docs/init.js"></script></body></html>`;
+
+export const SWAGGER_INIT = `window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true,
+  defaultModelsExpandDepth: 0, displayRequestDuration: true, tryItOutEnabled: false });`;
+
+/**
+ * The fallback when Swagger UI is not installed (the Worker): a self-contained API reference page rendered from /openapi.json. Gateways run inside
  * government networks without internet access, so no CDN-hosted viewer: plain HTML and a
  * small script.
  */

@@ -3,9 +3,12 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { AppEnv } from "../http/middleware.ts";
-import { HurenError } from "../errors.ts";
-import { DOCS_PAGE } from "./docs-page.ts";
+import { databaseUnavailable } from "../http/problem.ts";
+import { DOCS_PAGE, SWAGGER_INIT, SWAGGER_PAGE } from "./docs-page.ts";
 import { jsonContent, type RouteKit } from "./kit.ts";
+
+/** /readyz answers 503 when the database has not answered `select 1` within this. */
+const READY_TIMEOUT_MS = 1_500;
 
 export function registerPublicRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
   const { deps } = kit;
@@ -38,14 +41,34 @@ export function registerPublicRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
       responses: { 200: jsonContent(z.object({ status: z.literal("ready"), database: z.string() }), "Ready"), 503: { description: "Not ready" } },
     }),
     async (c) => {
+      // Bounded on the client side too: a server that accepts but never answers (paused,
+      // partitioned) must not hold the load balancer's probe past its own timeout.
+      let timer: ReturnType<typeof setTimeout> | undefined;
       try {
-        await deps.db.execute(sql`select 1`);
+        await Promise.race([
+          deps.db.execute(sql`select 1`),
+          new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("readiness probe timed out")), READY_TIMEOUT_MS))),
+        ]);
       } catch (err) {
-        throw new HurenError("ledger-unavailable", 503, "Not ready", "the database does not answer", { cause: err });
+        throw databaseUnavailable(err);
+      } finally {
+        clearTimeout(timer);
       }
       return c.json({ status: "ready" as const, database: deps.driver }, 200);
     },
   );
 
-  app.get("/docs", (c) => c.html(DOCS_PAGE));
+  // Swagger UI when the entry loaded it (Node), else the plain page. Scripts only from the gateway
+  // itself; Swagger UI sets inline styles, so style-src needs 'unsafe-inline'.
+  const assets = deps.docsAssets;
+  if (!assets) {
+    app.get("/docs", (c) => c.html(DOCS_PAGE));
+    return;
+  }
+  const csp = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  const immutable = { "cache-control": "public, max-age=86400" };
+  app.get("/docs", (c) => c.html(SWAGGER_PAGE, 200, { "content-security-policy": csp }));
+  app.get("/docs/swagger-ui.css", (c) => c.body(assets.css, 200, { "content-type": "text/css; charset=utf-8", ...immutable }));
+  app.get("/docs/swagger-ui-bundle.js", (c) => c.body(assets.js, 200, { "content-type": "text/javascript; charset=utf-8", ...immutable }));
+  app.get("/docs/init.js", (c) => c.body(SWAGGER_INIT, 200, { "content-type": "text/javascript; charset=utf-8" }));
 }

@@ -18,6 +18,7 @@ const responseSchema = z.object({
   verificationId: z.string(),
   results: z.array(resultSchema),
   receipt: z.string().describe("JWS (typ huren-receipt+jwt) signed with a key in /.well-known/jwks.json"),
+  subjectOpening: z.string().describe("base64url of 32 bytes: the key of the receipt's subject.commitment, HMAC-SHA256 of UTF-8 `type:id` (PROTOCOL v1.1 §3). File it with the case; it is not in the receipt"),
   ledger: z.object({ index: z.number().int(), leafHash: z.string() }),
 });
 

@@ -1,10 +1,12 @@
 /**
  * The receipt a window files instead of a paper copy (§3). It names the person only as a masked
- * id plus a salted digest: whoever holds the id can confirm it, nobody else can recover it.
+ * id plus a commitment keyed by a per-verification opening that travels beside the receipt, never
+ * inside it: whoever holds the id and the opening can confirm whom it is about; the receipt alone
+ * reveals nothing beyond the mask (PROTOCOL v1.1).
  */
 import canonicalize from "canonicalize";
 import type { Subject } from "../catalog/subject.ts";
-import { maskSubjectId, randomSalt, subjectDigest } from "../catalog/subject.ts";
+import { maskSubjectId, randomOpening, subjectCommitment } from "../catalog/subject.ts";
 import { b64url, sha256b64url } from "../crypto/encoding.ts";
 import type { ItemResult } from "./request.ts";
 
@@ -16,7 +18,7 @@ export interface ReceiptPayload {
   matter: string;
   case: string;
   uid: string | null;
-  subject: { type: string; masked: string; salt: string; digest: string };
+  subject: { type: string; masked: string; commitment: string };
   results: Omit<ItemResult, "reason">[];
 }
 
@@ -30,9 +32,9 @@ export async function buildReceiptPayload(args: {
   uid: string | undefined;
   subject: Subject;
   results: ItemResult[];
-}): Promise<ReceiptPayload> {
-  const salt = randomSalt();
-  return {
+}): Promise<{ payload: ReceiptPayload; subjectOpening: string }> {
+  const opening = randomOpening();
+  const payload: ReceiptPayload = {
     iss: args.gatewayId,
     aud: args.window,
     iat: Math.floor(args.issuedAt.getTime() / 1000),
@@ -40,10 +42,11 @@ export async function buildReceiptPayload(args: {
     matter: args.matter,
     case: args.caseRef,
     uid: args.uid ?? null,
-    subject: { type: args.subject.type, masked: maskSubjectId(args.subject), salt: b64url(salt), digest: await subjectDigest(args.subject.id, salt) },
+    subject: { type: args.subject.type, masked: maskSubjectId(args.subject), commitment: await subjectCommitment(args.subject, opening) },
     // "without reason text" (§3): the receipt states outcomes, not policy internals.
     results: args.results.map(({ reason: _reason, ...rest }) => rest),
   };
+  return { payload, subjectOpening: b64url(opening) };
 }
 
 /**

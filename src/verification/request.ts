@@ -48,6 +48,8 @@ export interface VerificationResponse {
   verificationId: string;
   results: ItemResult[];
   receipt: string;
+  /** base64url of the 32 bytes that open the receipt's subject commitment (§3 v1.1); not in the receipt. */
+  subjectOpening: string;
   ledger: { index: number; leafHash: string };
 }
 

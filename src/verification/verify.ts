@@ -126,7 +126,7 @@ export async function verify(
   );
 
   // Receipt payload first (without its ledger position), so the entry can commit to its hash.
-  const receipt = await buildReceiptPayload({
+  const { payload: receipt, subjectOpening } = await buildReceiptPayload({
     gatewayId: deps.gatewayId,
     window: requester.id,
     verificationId,
@@ -204,5 +204,6 @@ export async function verify(
     if (e) deps.log({ event: "source-failed", verificationId, item: i, type: plans[i]!.def.type, source: results[i]!.source, code: e.code, detail: e.detail });
   }
   const signed = await deps.signer.signJson("huren-receipt+jwt", { ...receipt, ledger });
-  return { verificationId, results, receipt: signed, ledger };
+  // The opening goes beside the receipt, never inside it (§3 v1.1).
+  return { verificationId, results, receipt: signed, subjectOpening, ledger };
 }
