@@ -19,6 +19,7 @@ import { registerConsentRoutes } from "./routes/consents.ts";
 import { registerVerificationRoutes } from "./routes/verifications.ts";
 import { registerLedgerRoutes } from "./routes/ledger.ts";
 import { registerAuditRoutes } from "./routes/audit.ts";
+import { registerSupervisionRoutes } from "./routes/supervision.ts";
 import { finishDocument } from "./routes/openapi-finish.ts";
 import { OPERATION_EXAMPLES } from "./routes/openapi-examples.ts";
 
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps) {
   registerVerificationRoutes(app, kit);
   registerLedgerRoutes(app, kit);
   registerAuditRoutes(app, kit);
+  registerSupervisionRoutes(app, kit);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "signedRequest", {
     type: "http",

@@ -43,6 +43,9 @@ export type ProblemCode =
   | "invalid-policy"
   | "unknown-member"
   | "consent-invalid"
+  // supervision (§10)
+  | "card-not-found"
+  | "card-closed"
   // server side
   | "ledger-unavailable"
   | "database-unavailable"

@@ -9,6 +9,7 @@ import { generateSecret } from "../crypto/secrets.ts";
 import { checkReceipt, loadKeyFile, signedFetch } from "./client.ts";
 import { CHECK_USAGE, checkCommand } from "./check.ts";
 import { LEDGER_USAGE, ledgerCommand } from "./ledger.ts";
+import { SUPERVISION_USAGE, supervisionCommand } from "./supervision.ts";
 
 const USAGE = `usage:
   huren verify --key FILE --matter CODE --case ID --subject TYPE:ID [--name NAME]
@@ -16,7 +17,8 @@ const USAGE = `usage:
   huren keygen --member ID [--gateway URL --gateway-id ID] [--uid STAFF]   (prints a key file; register its public jwk)
   huren secret                                                            (prints a new HUREN_SECRET)
 ${CHECK_USAGE}
-${LEDGER_USAGE}`;
+${LEDGER_USAGE}
+${SUPERVISION_USAGE}`;
 
 async function verifyCommand(argv: string[]) {
   const { values } = parseArgs({
@@ -81,6 +83,8 @@ async function main(argv: string[]) {
       return verifyCommand(rest);
     case "ledger":
       return ledgerCommand(rest);
+    case "supervision":
+      return supervisionCommand(rest);
     case "check":
       if (!(await checkCommand(rest))) process.exitCode = 1;
       return;

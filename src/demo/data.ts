@@ -22,6 +22,8 @@ export const DEMO_PEOPLE = {
   wangWu: { id: makeResidentId("22010419781120345"), name: "王五" },
   /** 赵六: disability certificate, social insurance. */
   zhaoLiu: { id: makeResidentId("22010219920308456"), name: "赵六" },
+  /** 孙七: the demo civil-affairs server's record system is "down" for him (an unavailable item, for supervision). */
+  sunQi: { id: makeResidentId("22010519870215567"), name: "孙七" },
 } as const;
 
 export const DEMO_COMPANY = { id: makeUscc("91220102MA17X8Y9L"), name: "长春市南关区示例商贸有限公司" };

@@ -21,6 +21,8 @@ export interface DepartmentServerOptions {
   port?: number;
   host?: string;
   path?: string;
+  /** Subject ids whose record system is "down": the lookup answers 503 (the demo's unavailable item). */
+  unavailableFor?: readonly string[];
 }
 
 export interface RunningDepartment {
@@ -82,6 +84,7 @@ export async function startDepartmentServer(o: DepartmentServerOptions): Promise
         return send(400, JSON.stringify({ error: "bad json" }));
       }
       calls++;
+      if (q.subject?.id && o.unavailableFor?.includes(q.subject.id)) return send(503, JSON.stringify({ error: "record system unavailable" }));
       const record = index.get(`${q.evidenceType}|${q.subject?.type}:${q.subject?.id}`);
       const answer = record
         ? {

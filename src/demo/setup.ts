@@ -10,12 +10,13 @@ import type { Db } from "../db/types.ts";
 import type { Secrets } from "../crypto/secrets.ts";
 import type { GatewayKeys } from "../keys/gateway-keys.ts";
 import { applyBootstrap, type BootstrapFile } from "../bootstrap.ts";
-import { CIVIL_AFFAIRS_RECORDS, FIXTURE_RECORDS } from "./data.ts";
+import { CIVIL_AFFAIRS_RECORDS, DEMO_PEOPLE, FIXTURE_RECORDS } from "./data.ts";
 import { startDepartmentServer, type RunningDepartment } from "./department-server.ts";
 import { DEMO_MATTERS, DEMO_POLICIES } from "./catalog.ts";
 
 export const DEMO_WINDOW = "nanguan-window-01";
 export const DEMO_ADMIN = "demo-admin";
+export const DEMO_SUPERVISOR = "city-supervision";
 const CIVIL_AFFAIRS = "cc-civil-affairs";
 
 interface StoredKey {
@@ -42,6 +43,8 @@ export interface DemoHandle {
   /** Key file for `huren verify --key`. */
   windowKeyFile: string;
   adminKeyFile: string;
+  /** Key file for `huren supervision … --key` (§10). */
+  supervisorKeyFile: string;
   department: RunningDepartment;
   close(): Promise<void>;
 }
@@ -55,6 +58,7 @@ export async function startDemo(o: { db: Db; secrets: Secrets; keys: GatewayKeys
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const windowKey = await demoKey(dir, DEMO_WINDOW);
   const adminKey = await demoKey(dir, DEMO_ADMIN);
+  const supervisorKey = await demoKey(dir, DEMO_SUPERVISOR);
   const deptKey = await demoKey(dir, CIVIL_AFFAIRS);
 
   const start = (port: number) =>
@@ -64,6 +68,7 @@ export async function startDemo(o: { db: Db; secrets: Secrets; keys: GatewayKeys
       gatewayKeys: () => o.keys.jwks() as never,
       records: CIVIL_AFFAIRS_RECORDS,
       signWith: { kid: deptKey.kid, privateKey: deptKey.privateKey },
+      unavailableFor: [DEMO_PEOPLE.sunQi.id],
       port,
     });
   // A fixed port keeps the adapter config (and so its version) stable across restarts.
@@ -81,6 +86,7 @@ export async function startDemo(o: { db: Db; secrets: Secrets; keys: GatewayKeys
   const seed: BootstrapFile = {
     members: [
       { id: DEMO_ADMIN, kind: "admin", name: "Demo administrator", jwks: { keys: [adminKey.publicJwk] }, enabled: true },
+      { id: DEMO_SUPERVISOR, kind: "supervisor", name: "长春市政务服务电子监察室", jwks: { keys: [supervisorKey.publicJwk] }, enabled: true },
       { id: DEMO_WINDOW, kind: "window", name: "南关区政务服务中心 一窗受理 01", region: "220102", jwks: { keys: [windowKey.publicJwk] }, enabled: true },
       { ...dept(CIVIL_AFFAIRS, "长春市民政局"), jwks: { keys: [deptKey.publicJwk] } },
       dept("cc-housing", "长春市住房保障和房屋管理局"),
@@ -108,6 +114,7 @@ export async function startDemo(o: { db: Db; secrets: Secrets; keys: GatewayKeys
   return {
     windowKeyFile: await keyFile(DEMO_WINDOW, windowKey, "clerk-0042"),
     adminKeyFile: await keyFile(DEMO_ADMIN, adminKey, undefined),
+    supervisorKeyFile: await keyFile(DEMO_SUPERVISOR, supervisorKey, "sup-01"),
     department,
     close: () => department.close(),
   };

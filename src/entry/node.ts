@@ -32,6 +32,9 @@ async function startMetrics(config: Config, source: MetricsSource, logger: Logge
   process.stderr.write(`  Metrics (Prometheus): http://${config.metrics.host}:${server.port}/metrics\n`);
   return server;
 }
+import { consumerDepsOf, startConsumer } from "../supervision/consumer.ts";
+import { sendDemoTraffic } from "../demo/traffic.ts";
+import { ledgerSize } from "../ledger/store.ts";
 import { listen } from "./server.ts";
 
 /** HUREN_SECRET, or for the embedded database a secret kept in the data dir (never in the database). */
@@ -127,6 +130,11 @@ async function gateway(config: Config) {
   const stopCheckpoints = startCheckpointer(() => publishCheckpoint(deps.db, deps.ledger.signer), 2000, (err) =>
     logger.error({ event: "checkpoint-failed", error: err instanceof Error ? err.message : String(err) }),
   );
+  // Supervision (§10): every process runs the consumer; an advisory lock lets one work at a time.
+  const supervision = startConsumer(consumerDepsOf(deps), {
+    intervalMs: 1000,
+    onError: (err) => logger.error({ event: "supervision-consumer-failed", error: err instanceof Error ? err.message : String(err) }),
+  });
   const app = createApp({ ...deps, docsAssets: await loadDocsAssets() });
   const running = await listen(app.fetch, { port: config.port, host: config.host, ...config.server });
   const { port } = running;
@@ -145,7 +153,13 @@ async function gateway(config: Config) {
       `  Demo: departments ready (cc-civil-affairs over HTTP at ${demo.department.url}, four fixture-backed).`,
       `  Try a signed verification as window nanguan-window-01:`,
       `    npm run --silent huren -- verify --key ${demo.windowKeyFile} --matter 220100-public-rental-housing --case NG-2026-000123 --subject resident-id:${DEMO_PEOPLE.zhangSan.id} --name ${DEMO_PEOPLE.zhangSan.name}`,
+      `  Supervision (电子监察) as city-supervision: npm run --silent huren -- supervision windows --key ${demo.supervisorKeyFile}`,
     );
+  }
+  // First start of the demo: six verifications (well under a second), so supervision has
+  // figures to show. Awaited, so the ledger is settled before anyone uses the printed commands.
+  if (demo && (await ledgerSize(deps.db)) === 0) {
+    await sendDemoTraffic(demo.windowKeyFile, gatewayUrl).catch((err: unknown) => logger.error({ event: "demo-traffic-failed", error: err instanceof Error ? err.message : String(err) }));
   }
   // In a cluster the primary prints one line for all processes, and serves the metrics.
   if (cluster.isPrimary) process.stderr.write(lines.join("\n") + "\n");
@@ -162,6 +176,7 @@ async function gateway(config: Config) {
     const { forced } = await running.drain(config.shutdownGraceMs);
     stopCheckpoints();
     await metricsServer?.close();
+    await supervision.stop();
     await demo?.close();
     await deps.close();
     logger.info({ event: "stopped", signal, forced });

@@ -97,6 +97,8 @@ export async function verify(
 
   // Look up every permitted item in parallel; each has its own deadline.
   const errors: ({ code: string; detail: string } | undefined)[] = [];
+  // How long each department took (monotonic clock; for supervision's latency figures).
+  const latencies: (number | undefined)[] = [];
   const results: ItemResult[] = await Promise.all(
     plans.map(async ({ def, decision, resolved }, i): Promise<ItemResult> => {
       if (!decision.permit) return { type: def.type, status: "denied", reason: decision.reasons[0] ?? "no-policy" };
@@ -104,6 +106,7 @@ export async function verify(
         errors[i] = { code: "no-adapter", detail: `no enabled adapter answers for ${def.type} in region ${requester.region}` };
         return { type: def.type, status: "unavailable", reason: "no-adapter", checkedAt: deps.now().toISOString() };
       }
+      const asked = performance.now();
       const outcome = await lookupItem({
         source: resolved.source,
         adapterId: resolved.adapterId,
@@ -120,6 +123,7 @@ export async function verify(
           requester: requester.id,
         },
       });
+      latencies[i] = Math.round(performance.now() - asked);
       errors[i] = outcome.error;
       return discloseOnly(outcome.result, decision);
     }),
@@ -170,6 +174,11 @@ export async function verify(
       source: results[i]!.source ?? null,
       adapterVersion: d.permit ? (plans[i]!.resolved?.adapterVersion ?? null) : null,
       error: errors[i]?.code ?? null,
+      // For supervision (§10), since v1.1: who was asked, through which adapter, how long it
+      // took. Null when no department was asked (denied, or no adapter). Older entries lack them.
+      department: d.permit ? (plans[i]!.resolved?.department ?? null) : null,
+      adapter: d.permit ? (plans[i]!.resolved?.adapterId ?? null) : null,
+      latencyMs: latencies[i] ?? null,
     })),
     requestHash: input.requestHash,
     receiptHash: await receiptHash(receipt),

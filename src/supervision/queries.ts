@@ -1,0 +1,193 @@
+/**
+ * Reading the supervision store for §10: departments, the daily ranking, windows and operators.
+ * Every figure is a sum of rollup rows over CST days; percentiles come from merged histograms.
+ * Nothing here can name a person: the rollups hold no subject reference or case number.
+ */
+import { sql } from "drizzle-orm";
+import type { Queryable } from "../db/types.ts";
+import { rowsOf } from "../db/rows.ts";
+import { addFigures, type Figures } from "./fold.ts";
+import { quantile } from "./histogram.ts";
+import { addDays, dayStart } from "./time.ts";
+
+export interface Range {
+  from: string;
+  to: string;
+}
+
+async function rollups(q: Queryable, dim: string, r: Range): Promise<{ key: string; figures: Figures }[]> {
+  const rows = rowsOf<{ key: string; figures: Figures | string }>(
+    await q.execute(sql`select key, figures from supervision_rollups where dim = ${dim} and bucket >= ${r.from} and bucket <= ${r.to}`),
+  );
+  return rows.map((row) => ({ key: row.key, figures: typeof row.figures === "string" ? (JSON.parse(row.figures) as Figures) : row.figures }));
+}
+
+const n = (f: Figures, k: string) => (typeof f[k] === "number" ? (f[k] as number) : 0);
+const map = (f: Figures, k: string) => ({ ...((f[k] as Record<string, number> | undefined) ?? {}) });
+const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 10_000) / 10_000);
+
+export interface ServiceFigures {
+  asked: number;
+  answered: number;
+  unavailable: Record<string, number>;
+  fulfilment: number | null;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+}
+
+function serviceFigures(f: Figures): ServiceFigures {
+  const hist = (f.hist as number[] | undefined) ?? [];
+  return {
+    asked: n(f, "asked"),
+    answered: n(f, "answered"),
+    unavailable: map(f, "unavailable"),
+    fulfilment: ratio(n(f, "answered"), n(f, "asked")),
+    p50Ms: quantile(hist, 0.5),
+    p95Ms: quantile(hist, 0.95),
+    p99Ms: quantile(hist, 0.99),
+  };
+}
+
+export interface DepartmentFigures extends ServiceFigures {
+  department: string;
+  name: string;
+  breaches: number;
+  adapters: (ServiceFigures & { adapter: string; evidenceType: string })[];
+}
+
+/** Cards of the department rules whose period starts in the range, per department. */
+async function breaches(q: Queryable, r: Range): Promise<Map<string, number>> {
+  const rows = rowsOf<{ target_id: string; n: string | number }>(
+    await q.execute(sql`select target_id, count(*) as n from supervision_cards
+      where target_kind = 'department' and period_from >= ${dayStart(r.from).toISOString()}::timestamptz and period_from < ${dayStart(addDays(r.to, 1)).toISOString()}::timestamptz
+      group by target_id`),
+  );
+  return new Map(rows.map((row) => [row.target_id, Number(row.n)]));
+}
+
+async function memberNames(q: Queryable, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = rowsOf<{ id: string; name: string }>(await q.execute(sql`select id, name from members where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`));
+  return new Map(rows.map((row) => [row.id, row.name]));
+}
+
+/**
+ * §10 departments: asked, answered, unavailable by code, fulfilment, p50/p95/p99, breaches, and
+ * the same figures per adapter and evidence type.
+ * @example const list = await departments(db, { from: "2026-11-01", to: "2026-11-30" });
+ */
+export async function departments(q: Queryable, r: Range): Promise<DepartmentFigures[]> {
+  const perAdapter = new Map<string, Figures>();
+  for (const row of await rollups(q, "adapter-d", r)) perAdapter.set(row.key, addFigures(perAdapter.get(row.key) ?? {}, row.figures));
+  const perDept = new Map<string, { total: Figures; adapters: DepartmentFigures["adapters"] }>();
+  for (const [key, figures] of perAdapter) {
+    const [department, adapter, evidenceType] = JSON.parse(key) as [string, string, string];
+    const d = perDept.get(department) ?? { total: {}, adapters: [] };
+    addFigures(d.total, structuredClone(figures));
+    d.adapters.push({ adapter, evidenceType, ...serviceFigures(figures) });
+    perDept.set(department, d);
+  }
+  const cards = await breaches(q, r);
+  const names = await memberNames(q, [...perDept.keys()]);
+  return [...perDept.entries()]
+    .map(([department, d]) => ({
+      department,
+      name: names.get(department) ?? department,
+      ...serviceFigures(d.total),
+      breaches: cards.get(department) ?? 0,
+      adapters: d.adapters.sort((a, b) => a.adapter.localeCompare(b.adapter) || a.evidenceType.localeCompare(b.evidenceType)),
+    }))
+    .sort((a, b) => a.department.localeCompare(b.department));
+}
+
+export interface RankingRow {
+  rank: number;
+  previousRank: number | null;
+  department: string;
+  fulfilment: number | null;
+  p95Ms: number | null;
+  asked: number;
+}
+
+async function rankDay(q: Queryable, date: string): Promise<Omit<RankingRow, "previousRank">[]> {
+  const list = (await departments(q, { from: date, to: date })).filter((d) => d.asked > 0);
+  list.sort((a, b) => (b.fulfilment ?? 0) - (a.fulfilment ?? 0) || (a.p95Ms ?? Infinity) - (b.p95Ms ?? Infinity) || a.department.localeCompare(b.department));
+  return list.map((d, i) => ({ rank: i + 1, department: d.department, fulfilment: d.fulfilment, p95Ms: d.p95Ms, asked: d.asked }));
+}
+
+/**
+ * 一天一排名: departments asked anything on `date`, by fulfilment descending then p95 ascending,
+ * with the day before's rank.
+ */
+export async function ranking(q: Queryable, date: string): Promise<RankingRow[]> {
+  const [today, yesterday] = await Promise.all([rankDay(q, date), rankDay(q, addDays(date, -1))]);
+  const before = new Map(yesterday.map((d) => [d.department, d.rank]));
+  return today.map((d) => ({ ...d, previousRank: before.get(d.department) ?? null }));
+}
+
+export interface ClerkFigures {
+  verifications: number;
+  items: number;
+  certificateFree: number;
+  denials: Record<string, number>;
+}
+
+const clerkFigures = (f: Figures): ClerkFigures => ({ verifications: n(f, "verifications"), items: n(f, "items"), certificateFree: n(f, "certificateFree"), denials: map(f, "denials") });
+
+export interface WindowFigures extends ClerkFigures {
+  window: string;
+  operators: (ClerkFigures & { operator: string })[];
+}
+
+/** Per operator (`<window>/<uid>`) over the range, summed; the raw material of windows and totals. */
+async function operators(q: Queryable, r: Range): Promise<Map<string, Figures>> {
+  const out = new Map<string, Figures>();
+  for (const row of await rollups(q, "operator-d", r)) out.set(row.key, addFigures(out.get(row.key) ?? {}, row.figures));
+  return out;
+}
+
+/**
+ * §10 windows: verifications, items, certificateFree (the headline: copies nobody had to bring)
+ * and denials by reason, per window and per operator.
+ */
+export async function windows(q: Queryable, r: Range): Promise<WindowFigures[]> {
+  const perWindow = new Map<string, { total: Figures; operators: WindowFigures["operators"] }>();
+  for (const [operator, figures] of await operators(q, r)) {
+    const window = operator.slice(0, operator.indexOf("/"));
+    const w = perWindow.get(window) ?? { total: {}, operators: [] };
+    addFigures(w.total, structuredClone(figures));
+    w.operators.push({ operator, ...clerkFigures(figures) });
+    perWindow.set(window, w);
+  }
+  return [...perWindow.entries()]
+    .map(([window, w]) => ({ window, ...clerkFigures(w.total), operators: w.operators.sort((a, b) => a.operator.localeCompare(b.operator)) }))
+    .sort((a, b) => a.window.localeCompare(b.window));
+}
+
+export interface Totals {
+  verifications: number;
+  items: number;
+  certificateFree: number;
+  denied: number;
+  unavailable: number;
+}
+
+/** Totals and denials by reason over the range. */
+export async function totals(q: Queryable, r: Range): Promise<{ totals: Totals; denials: Record<string, number> }> {
+  const all: Figures = {};
+  for (const f of (await operators(q, r)).values()) addFigures(all, f);
+  return {
+    totals: { verifications: n(all, "verifications"), items: n(all, "items"), certificateFree: n(all, "certificateFree"), denied: n(all, "denied"), unavailable: n(all, "unavailable") },
+    denials: map(all, "denials"),
+  };
+}
+
+/** Per matter over the range. */
+export async function matters(q: Queryable, r: Range): Promise<{ matter: string; verifications: number; items: number; certificateFree: number }[]> {
+  const per = new Map<string, Figures>();
+  for (const row of await rollups(q, "matter-d", r)) per.set(row.key, addFigures(per.get(row.key) ?? {}, row.figures));
+  return [...per.entries()]
+    .map(([matter, f]) => ({ matter, verifications: n(f, "verifications"), items: n(f, "items"), certificateFree: n(f, "certificateFree") }))
+    .sort((a, b) => a.matter.localeCompare(b.matter));
+}
