@@ -8,8 +8,12 @@
  *   D  large batches of small entries: appendEntries at 10,000 per transaction for a while, then
  *      a bulk path writing the same rows (bench/lib/ledger-bench.ts) to fill to --size (1,000,000)
  *   E  inclusion and consistency proof latency (p50/p99) at that size, as GET /v1/ledger/proofs/* computes them
+ *   G  C2SP tile serving at that size (p50/p99): level-0, level-1 and partial hash tiles through the
+ *      route, entry bundles read and gzipped
  *   F  export (the JSONL of /v1/audit/export) to a file, then full verification of it through
  *      verify-export (entries/s), plus the same for realistic ~1 KB entries and in --strict mode
+ *   W  witnesses (bench/lib/witness-bench.ts): round trip per checkpoint with two `huren witness`
+ *      servers, and verifications/s with two witnesses configured vs none (--witness-only: just W)
  *
  * It creates and drops its own database on DATABASE_URL's server (default
  * postgres://postgres@127.0.0.1:5432/test), prints a table and writes bench/results/ledger.json.
@@ -31,6 +35,10 @@ import { splitLines, verifyExport } from "../src/ledger/verify-export.ts";
 import type { Checkpoint } from "../src/ledger/note.ts";
 import { CompactRange, treeHash } from "../src/ledger/merkle.ts";
 import { ledgerSize, nodeReader } from "../src/ledger/store.ts";
+import { tileLatency } from "./lib/tile-bench.ts";
+import { witnessBench } from "./lib/witness-bench.ts";
+
+class WitnessOnly extends Error {}
 
 const { values: args } = parseArgs({
   options: {
@@ -38,6 +46,8 @@ const { values: args } = parseArgs({
     size: { type: "string", default: "1000000" },
     "fill-seconds": { type: "string", default: "150" },
     keep: { type: "boolean", default: false },
+    "witness-only": { type: "boolean", default: false },
+    "witness-rounds": { type: "string", default: "30" },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -67,6 +77,17 @@ const show = (label: string, value: string, note = "") => {
 const loopRow = (label: string, l: Loop, note = "") => show(label, `${Math.round(l.perSecond)} appends/s`, `p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms${note ? `; ${note}` : ""}`);
 
 try {
+  // W: witnesses — first, as it needs no fill (and --witness-only stops after it).
+  const w = await witnessBench({ seconds: SECONDS, rounds: Number(args["witness-rounds"]), log });
+  show("W witness round trip per checkpoint", `p50 ${w.roundTrip.p50.toFixed(1)} ms`, `p99 ${w.roundTrip.p99.toFixed(1)} ms over ${w.roundTrip.rounds} checkpoints: sign, 2 witnesses (consistency proof, cosign, verify, store)`);
+  show(
+    "W verifications/s, 2 witnesses vs none",
+    `${((w.verifications.ratio - 1) * 100).toFixed(1)} %`,
+    `none ${w.verifications.none.map((x) => x.toFixed(0)).join("/")}, two ${w.verifications.two.map((x) => x.toFixed(0)).join("/")} per s (in-process, 16 callers, alternating ${SECONDS} s runs)`,
+  );
+  results.witnesses = w;
+  if (args["witness-only"]) throw new WitnessOnly();
+
   // A: the baseline — every entry its own transaction, so its own fsync.
   const single = await closedLoop(1, SECONDS, (i) => db.transaction((tx) => appendEntries(tx, [appendInput(i)])));
   loopRow("A single writer, 1 entry/tx", single);
@@ -131,6 +152,16 @@ try {
   show(`E consistency proof at ${size}`, `p50 ${consistency.p50.toFixed(2)} ms`, `p99 ${consistency.p99.toFixed(2)} ms, ${consistency.samples} samples, all verified`);
   results.proofs = { size, inclusion, consistency };
 
+  // G: C2SP tiles at that size (its own connection pool: the gateway deps close theirs).
+  const tiles = await tileLatency(await openPostgres({ url: url.toString(), max: 4 }), size, 2000);
+  const ms = (l: { p50: number; p99: number; samples: number }) => [`p50 ${l.p50.toFixed(2)} ms`, `p99 ${l.p99.toFixed(2)} ms, ${l.samples} samples`] as const;
+  show(`G level-0 tile (GET /v1/ledger/tile/0/…) at ${size}`, ...ms(tiles.level0));
+  show("G level-1 tile", ...ms(tiles.level1));
+  show("G partial level-0 tile (checkpointed width)", ...ms(tiles.partial));
+  const [b50, b99] = ms(tiles.bundles);
+  show("G entry bundle, read + gzip", b50, `${b99}; ${Math.round(tiles.bundles.bytes / 1024)} KiB → ${Math.round(tiles.bundles.gzipBytes / 1024)} KiB gzipped`);
+  results.tiles = { size, ...tiles };
+
   // F: export, then verify the whole export against a checkpoint of its size.
   const dir = await mkdtemp(join(tmpdir(), "huren-bench-ledger-"));
   try {
@@ -166,6 +197,8 @@ try {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+} catch (err) {
+  if (!(err instanceof WitnessOnly)) throw err;
 } finally {
   await database.close();
   if (!args.keep) await admin.unsafe(`drop database if exists "${name}" with (force)`);
@@ -178,11 +211,13 @@ const width = Math.max(...rows.map((r) => r[0].length));
 process.stdout.write(`\nHuren ledger benchmark — PostgreSQL ${String(settings!.version).split(" ")[1]}, synchronous_commit=${settings!.sync}, ${cpus().length} CPUs, load ${load.map((l) => l.toFixed(1)).join(" → ")}, ${seconds.toFixed(0)} s\n\n`);
 for (const [label, value, note] of rows) process.stdout.write(`${label.padEnd(width)}  ${value.padStart(18)}  ${note}\n`);
 await mkdir("bench/results", { recursive: true });
+// --witness-only keeps the full run's file and writes its own.
+const resultsFile = args["witness-only"] ? "bench/results/ledger-witness.json" : "bench/results/ledger.json";
 await writeFile(
-  "bench/results/ledger.json",
+  resultsFile,
   JSON.stringify({ at: new Date().toISOString(), seconds, machine: { cpus: cpus().length, model: cpus()[0]?.model, load, node: process.version }, postgres: settings, options: { seconds: SECONDS, size: SIZE }, results }, null, 2) + "\n",
 );
-process.stdout.write(`\nwritten bench/results/ledger.json\n`);
+process.stdout.write(`\nwritten ${resultsFile}\n`);
 
 /** The first `n` lines only (for a checkpoint of a smaller size). */
 async function* limited<T>(batches: AsyncIterable<T[]>, n: number): AsyncGenerator<T[]> {

@@ -18,6 +18,9 @@ import { registerPolicyRoutes } from "./routes/policies.ts";
 import { registerConsentRoutes } from "./routes/consents.ts";
 import { registerVerificationRoutes } from "./routes/verifications.ts";
 import { registerLedgerRoutes } from "./routes/ledger.ts";
+import { registerTileRoutes } from "./routes/tiles.ts";
+import { registerProofBundleRoute } from "./routes/proof-bundle.ts";
+import { registerKeyRoutes } from "./routes/keys.ts";
 import { registerAuditRoutes } from "./routes/audit.ts";
 import { registerSupervisionRoutes } from "./routes/supervision.ts";
 import { finishDocument } from "./routes/openapi-finish.ts";
@@ -88,6 +91,9 @@ export function createApp(deps: AppDeps) {
   registerConsentRoutes(app, kit);
   registerVerificationRoutes(app, kit);
   registerLedgerRoutes(app, kit);
+  registerTileRoutes(app, kit);
+  registerProofBundleRoute(app, kit);
+  registerKeyRoutes(app, kit);
   registerAuditRoutes(app, kit);
   registerSupervisionRoutes(app, kit);
 

@@ -12,6 +12,7 @@ import { evidenceTypeBodySchema, matterBodySchema, matterCodeSchema } from "./ca
 import { getEvidenceType, getMatter, putEvidenceType, putMatter } from "./catalog/store.ts";
 import { policyDocumentSchema } from "./policies/model.ts";
 import { putPolicy } from "./policy-store/store.ts";
+import { witnessesSchema } from "./ledger/witness-config.ts";
 import { adapterBodySchema, loadAdapterConfig, parseAdapterConfig, putAdapter } from "./sources/store.ts";
 
 export const bootstrapSchema = z
@@ -21,6 +22,9 @@ export const bootstrapSchema = z
     matters: z.array(z.looseObject({ code: matterCodeSchema })).default([]),
     policies: z.array(z.looseObject({ id: z.string() })).default([]),
     adapters: z.array(z.looseObject({ id: memberIdSchema })).default([]),
+    /** Ledger witnesses (PROTOCOL §5.2): settings read by the entry at start, not stored. */
+    witnesses: witnessesSchema.optional(),
+    witnessQuorum: z.number().int().min(0).optional(),
   })
   .strict();
 export type BootstrapFile = z.input<typeof bootstrapSchema>;

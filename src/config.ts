@@ -3,6 +3,7 @@
  */
 import { z } from "zod";
 import type { LogLevel } from "./deps.ts";
+import { witnessesSchema, type WitnessConfig } from "./ledger/witness-config.ts";
 
 const gatewayId = z
   .string()
@@ -21,6 +22,8 @@ const envSchema = z.object({
   HUREN_SECRET: z.string().optional(),
   /** Optional private JWK (JSON) to sign receipts and outbound requests instead of a generated key. */
   HUREN_SIGNING_KEY: z.string().optional(),
+  /** Optional file holding that private JWK (used when HUREN_SIGNING_KEY is not set). */
+  HUREN_SIGNING_KEY_FILE: z.string().optional(),
   HUREN_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
   HUREN_LOG: z.enum(["silent", "fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
   /** "off": do not migrate at start (run `npm run db:migrate` as the schema owner; the runtime role cannot). */
@@ -41,6 +44,23 @@ const envSchema = z.object({
   /** PostgreSQL: statement_timeout of the gateway's connections; 0 sends none (e.g. through PgBouncer). */
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   /** Gateway processes sharing the port (node:cluster); "auto" = one per CPU. PostgreSQL only. */
+  /** Checkpoints are signed at most this often while entries arrive (PROTOCOL §5.2). */
+  HUREN_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2000),
+  /** JSON array of { name, vkey, url }: witnesses that cosign checkpoints (PROTOCOL §5.2). */
+  HUREN_WITNESSES: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "must be a JSON array of { name, vkey, url }" });
+        return z.NEVER;
+      }
+    })
+    .pipe(witnessesSchema)
+    .optional(),
+  /** Cosignatures a checkpoint needs before it is served; default a majority of the witnesses. */
+  HUREN_WITNESS_QUORUM: z.coerce.number().int().min(0).max(32).optional(),
   HUREN_WORKERS: z.union([z.literal("auto"), z.coerce.number().int().min(1).max(256)]).default(1),
   /** Port of the separate Prometheus listener (GET /metrics); unset = no metrics listener. */
   HUREN_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
@@ -57,6 +77,7 @@ export interface Config {
   bootstrapPath: string | undefined;
   secret: string | undefined;
   signingKey: string | undefined;
+  signingKeyFile: string | undefined;
   maxBodyBytes: number;
   /** Apply migrations at start (PostgreSQL; PGlite always migrates). */
   migrate: boolean;
@@ -69,6 +90,11 @@ export interface Config {
   workers: number | "auto";
   /** The metrics listener, or undefined for none (src/metrics/server.ts). */
   metrics: { host: string; port: number } | undefined;
+  /** How often the checkpoint scheduler signs while entries arrive. */
+  checkpointIntervalMs: number;
+  /** HUREN_WITNESSES, when set (it then replaces the bootstrap file's `witnesses`). */
+  witnesses: WitnessConfig[] | undefined;
+  witnessQuorum: number | undefined;
   /** Timeouts and the connection cap of the public port (src/entry/server.ts). */
   server: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
   shutdownGraceMs: number;
@@ -105,6 +131,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     bootstrapPath: e.HUREN_BOOTSTRAP,
     secret: e.HUREN_SECRET,
     signingKey: e.HUREN_SIGNING_KEY,
+    signingKeyFile: e.HUREN_SIGNING_KEY_FILE,
     maxBodyBytes: e.HUREN_MAX_BODY_BYTES,
     migrate: e.HUREN_MIGRATE === "auto",
     log: e.HUREN_LOG,
@@ -112,6 +139,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     configCacheTtlMs: e.HUREN_CONFIG_CACHE_TTL_MS,
     workers: e.HUREN_WORKERS,
     metrics: e.HUREN_METRICS_PORT === undefined ? undefined : { host: e.HUREN_METRICS_HOST, port: e.HUREN_METRICS_PORT },
+    checkpointIntervalMs: e.HUREN_CHECKPOINT_INTERVAL_MS,
+    witnesses: e.HUREN_WITNESSES,
+    witnessQuorum: e.HUREN_WITNESS_QUORUM,
     server: {
       headersTimeoutMs: e.HUREN_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: e.HUREN_REQUEST_TIMEOUT_MS,

@@ -5,6 +5,8 @@ import type { GatewayKeys } from "./keys/gateway-keys.ts";
 import type { SourceResolver } from "./sources/resolve.ts";
 import type { LedgerSigner } from "./ledger/checkpoints.ts";
 import type { LedgerWriter } from "./ledger/writer.ts";
+import type { CheckpointScheduler } from "./ledger/scheduler.ts";
+import type { WitnessClient } from "./ledger/witnesses.ts";
 import type { ConfigCache } from "./config/cache.ts";
 import type { Metrics } from "./metrics/metrics.ts";
 
@@ -39,8 +41,12 @@ export interface AppDeps {
   resolver: SourceResolver;
   /** Configuration the hot path reads (matters, evidence types, policies, adapters, members), cached in process. */
   config: ConfigCache;
-  /** The ledger's note key (checkpoints) and its group-commit writer. */
-  ledger: { signer: LedgerSigner; writer: LedgerWriter };
+  /**
+   * The ledger's note key, its group-commit writer and the checkpoint scheduler (started by the
+   * Node entry; tests call `checkpoints.tick()`; Workers tick from their cron trigger), and the
+   * witness client (`witnesses.stats()` for readiness and metrics; empty without witnesses).
+   */
+  ledger: { signer: LedgerSigner; writer: LedgerWriter; checkpoints: CheckpointScheduler; witnesses: WitnessClient };
   now: () => Date;
   newId: () => string;
   logger: Logger;

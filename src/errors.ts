@@ -39,6 +39,8 @@ export type ProblemCode =
   | "builtin-type"
   | "conflict"
   | "bad-range"
+  | "bad-tile-path"
+  | "not-yet-checkpointed"
   | "invalid-adapter-config"
   | "invalid-policy"
   | "unknown-member"

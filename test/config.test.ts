@@ -30,7 +30,8 @@ describe("parseConfig", () => {
   });
 });
 
-describe("gateway keys", () => {
+// Each test opens its own embedded database (migrations included): slow on a loaded 2-core machine.
+describe("gateway keys", { timeout: 120_000 }, () => {
   it("are generated once, stored sealed, and reused by a second process on the same database", async () => {
     const database = await openPglite({});
     const secrets = await createSecrets(generateSecret());

@@ -14,7 +14,7 @@ import { serve } from "@hono/node-server";
 import { asc, sql } from "drizzle-orm";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ledgerCheckpoints, ledgerEntries, ledgerHead, ledgerNodes, requestNonces } from "../src/db/schema.ts";
+import { ledgerCheckpoints, ledgerCosignatures, ledgerEntries, ledgerHead, ledgerNodes, requestNonces } from "../src/db/schema.ts";
 import type { Tx } from "../src/db/types.ts";
 import { appendEntries, canonicalEntry, type LedgerEntryInput } from "../src/ledger/append.ts";
 import { publishCheckpoint } from "../src/ledger/checkpoints.ts";
@@ -166,9 +166,11 @@ async function refusal(work: Promise<unknown>): Promise<string> {
 }
 
 describe("append-only", () => {
-  it.each(["ledger_entries", "ledger_nodes", "ledger_checkpoints"])("%s: UPDATE, DELETE and TRUNCATE are refused while the triggers are on", async (table) => {
-    const column = table === "ledger_checkpoints" ? "note" : "hash";
+  it.each(["ledger_entries", "ledger_nodes", "ledger_checkpoints", "ledger_cosignatures"])("%s: UPDATE, DELETE and TRUNCATE are refused while the triggers are on", async (table) => {
+    const column = table === "ledger_checkpoints" ? "note" : table === "ledger_cosignatures" ? "line" : "hash";
     const set = table === "ledger_entries" ? "entry_json = entry_json" : `${column} = ${column}`;
+    // Row triggers fire only on rows: give the (otherwise witness-less) cosignatures table one.
+    if (table === "ledger_cosignatures") await h.deps.db.insert(ledgerCosignatures).values({ size: 20, witness: "w+00000000+BA==", line: "— w AAAA", signedAt: new Date(0) }).onConflictDoNothing();
     for (const statement of [`update ${table} set ${set}`, `delete from ${table}`, `truncate ${table}`]) {
       expect(await refusal(h.deps.db.execute(sql.raw(statement)))).toMatch(/append-only/);
     }
@@ -180,7 +182,7 @@ describe("append-only", () => {
     const asRuntime = (work: (tx: Tx) => Promise<unknown>) =>
       refusal(
         h.deps.db.transaction(async (tx) => {
-          for (const t of ["ledger_entries", "ledger_nodes", "ledger_checkpoints"]) await tx.execute(sql.raw(`alter table ${t} disable trigger user`));
+          for (const t of ["ledger_entries", "ledger_nodes", "ledger_checkpoints", "ledger_cosignatures"]) await tx.execute(sql.raw(`alter table ${t} disable trigger user`));
           await tx.execute(sql`set local role huren_runtime`);
           await work(tx);
           throw ROLLBACK; // leave nothing behind
@@ -194,6 +196,8 @@ describe("append-only", () => {
       "delete from ledger_nodes",
       "delete from ledger_checkpoints",
       "update ledger_checkpoints set note = note",
+      "delete from ledger_cosignatures",
+      "update ledger_cosignatures set line = line",
     ]) {
       expect(await asRuntime((tx) => tx.execute(sql.raw(statement)))).toMatch(/permission denied/);
     }
@@ -220,6 +224,7 @@ describe("huren ledger fetch from a running gateway, then the offline checks", (
       await writeFile(f("auditor.json"), JSON.stringify({ gateway: server.url, gatewayId: GATEWAY_ID, member: "cli-auditor", uid: "audit-staff-1", jwk: { ...(await exportJWK(privateKey)), kid } }));
       await writeFile(f("pinned.key"), key + "\n");
       await writeFile(f("yesterday.txt"), notes[0]!); // the checkpoint of size 20
+      await h.deps.ledger.checkpoints.tick(); // the scheduler signs size 45; GET only reads it
       const fetched = await runHuren(["ledger", "fetch", "--auditor-key", f("auditor.json"), "--out", f("out"), "--key", `@${f("pinned.key")}`, "--since", f("yesterday.txt")]);
       expect(fetched.stderr).not.toMatch(/huren/);
       expect(fetched.code).toBe(0);

@@ -13,6 +13,7 @@ import type { JSONWebKeySet } from "jose";
 import type { Checkpoint, VerifierKey } from "../ledger/note.ts";
 import { checkCheckpoint, checkConsistency, checkReceiptInclusion, splitLines, verifyExport, type Check, type TreeState } from "../ledger/verify-export.ts";
 import { fetchCommand, FETCH_USAGE } from "./ledger-fetch.ts";
+import { tilesCommand, TILES_USAGE } from "./ledger-tiles.ts";
 import { args, need, readJson, readKey, readText, UsageError } from "./ledger-io.ts";
 
 export const LEDGER_USAGE = `  huren ledger checkpoint --key KEY FILE                                  (check a checkpoint's signature)
@@ -22,6 +23,7 @@ export const LEDGER_USAGE = `  huren ledger checkpoint --key KEY FILE           
   huren ledger inclusion --key KEY --checkpoint FILE --receipt FILE.jws --jwks FILE.json --proof FILE.json
                [--subject TYPE:ID --opening B64URL]        (also: the receipt is about this subject)
 ${FETCH_USAGE}
+${TILES_USAGE}
                KEY is the note verifier key text (name+hash+key) or @FILE holding it`;
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
@@ -183,6 +185,7 @@ export async function ledgerCommand(argv: string[]): Promise<void> {
     consistency: consistencyCommand,
     inclusion: inclusionCommand,
     fetch: fetchCommand,
+    tiles: tilesCommand,
   };
   const run = verb === undefined ? undefined : verbs[verb];
   try {

@@ -9,6 +9,9 @@ import { generateSecret } from "../crypto/secrets.ts";
 import { checkReceipt, loadKeyFile, signedFetch } from "./client.ts";
 import { CHECK_USAGE, checkCommand } from "./check.ts";
 import { LEDGER_USAGE, ledgerCommand } from "./ledger.ts";
+import { WITNESS_USAGE, witnessCommand } from "../witness/command.ts";
+import { RECEIPT_USAGE, receiptCommand } from "./receipt.ts";
+import { KEYS_USAGE, keysCommand } from "./keys.ts";
 import { SUPERVISION_USAGE, supervisionCommand } from "./supervision.ts";
 
 const USAGE = `usage:
@@ -18,6 +21,9 @@ const USAGE = `usage:
   huren secret                                                            (prints a new HUREN_SECRET)
 ${CHECK_USAGE}
 ${LEDGER_USAGE}
+${WITNESS_USAGE}
+${RECEIPT_USAGE}
+${KEYS_USAGE}
 ${SUPERVISION_USAGE}`;
 
 async function verifyCommand(argv: string[]) {
@@ -83,6 +89,10 @@ async function main(argv: string[]) {
       return verifyCommand(rest);
     case "ledger":
       return ledgerCommand(rest);
+    case "receipt":
+      return receiptCommand(rest);
+    case "keys":
+      return keysCommand(rest);
     case "supervision":
       return supervisionCommand(rest);
     case "check":
@@ -90,6 +100,8 @@ async function main(argv: string[]) {
       return;
     case "keygen":
       return keygenCommand(rest);
+    case "witness":
+      return witnessCommand(rest);
     case "secret":
       process.stdout.write(generateSecret() + "\n");
       return;

@@ -191,6 +191,38 @@ export const ledgerCheckpoints = pgTable("ledger_checkpoints", {
   createdAt: createdAt(),
 });
 
+// ── stream ledger-witness: checkpoint scheduling and witness cosignatures (PROTOCOL §5, §5.2) ──
+
+/**
+ * The lease that lets one gateway process at a time sign checkpoints and talk to witnesses:
+ * one row; a process takes it when it holds it already or it has expired.
+ */
+export const ledgerCheckpointer = pgTable("ledger_checkpointer", {
+  id: integer("id").primaryKey(),
+  holder: text("holder").notNull(),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+});
+
+/**
+ * Verified C2SP cosignature/v1 lines, one per checkpoint and witness key (`witness` is the
+ * witness's vkey). Append-only like the checkpoints they belong to.
+ */
+export const ledgerCosignatures = pgTable(
+  "ledger_cosignatures",
+  {
+    // No foreign key to ledger_checkpoints: it would make TRUNCATE there fail on the key
+    // instead of on the append-only trigger, and rows are only ever written for stored ones.
+    size: bigint("size", { mode: "number" }).notNull(),
+    witness: text("witness").notNull(),
+    /** The note signature line, `— <name> <base64>`, without its newline. */
+    line: text("line").notNull(),
+    /** The time the witness put in the cosignature. */
+    signedAt: timestamp("signed_at", { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.size, t.witness] })],
+);
+
 /**
  * Registered consents (§6). The subject is a keyed reference; the token itself (which names the
  * person) is kept only sealed, and its hash proves which token was presented.
@@ -349,6 +381,8 @@ export const schema = {
   ledgerEntries,
   ledgerNodes,
   ledgerCheckpoints,
+  ledgerCheckpointer,
+  ledgerCosignatures,
   adapterVersions,
   consents,
   consentUses,

@@ -8,6 +8,7 @@ import type { AppDeps, Logger } from "../deps.ts";
 import type { HttpClient } from "../http-client.ts";
 import { createSecrets } from "../crypto/secrets.ts";
 import { loadGatewayKeys } from "../keys/gateway-keys.ts";
+import { envKeySource, fileKeySource } from "../keys/key-source.ts";
 import { outboundSigner } from "../keys/outbound.ts";
 import { ConfigChanges } from "../config/changes.ts";
 import { createConfigCache, listenForConfigChanges } from "../config/cache.ts";
@@ -16,12 +17,18 @@ import { loadLedgerSigner } from "../ledger/checkpoints.ts";
 import { LedgerWriter } from "../ledger/writer.ts";
 import { noopMetrics, type Metrics } from "../metrics/metrics.ts";
 import { registerGatewayGauges } from "../metrics/gateway-gauges.ts";
+import { CheckpointScheduler, type Timer } from "../ledger/scheduler.ts";
+import { WitnessClient } from "../ledger/witnesses.ts";
+import type { WitnessSettings } from "../ledger/witness-config.ts";
 
 export interface AssembleOptions {
   gatewayId: string;
   database: Database;
   secret: string;
+  /** A private JWK (HUREN_SIGNING_KEY); otherwise the key from `signingKeyFile`, else the sealed store. */
   signingKey?: string | undefined;
+  /** A file holding a private JWK (HUREN_SIGNING_KEY_FILE). */
+  signingKeyFile?: string | undefined;
   http: HttpClient;
   logger: Logger;
   maxBodyBytes?: number;
@@ -32,6 +39,14 @@ export interface AssembleOptions {
   metrics?: Metrics;
   /** The database pool's size, reported as a metric. */
   poolMax?: number;
+  /** HUREN_CHECKPOINT_INTERVAL_MS: how often checkpoints are signed while entries arrive. Default 2000. */
+  checkpointIntervalMs?: number;
+  /** Witnesses that cosign checkpoints (PROTOCOL §5.2); none by default. */
+  witnesses?: WitnessSettings | undefined;
+  /** Client for witness calls (keep-alive pool of its own on Node); default `http`. */
+  witnessHttp?: HttpClient;
+  /** The checkpoint scheduler's timer (tests inject one; the Node entry starts the scheduler). */
+  timer?: Timer;
   configCache?: {
     /** How stale cached configuration may get if a change notification is lost; 0 caches nothing. Default 30 s. */
     ttlMs?: number | undefined;
@@ -65,7 +80,12 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
   const db = database.db;
   const now = options.now ?? (() => new Date());
   const secrets = await createSecrets(options.secret);
-  const keys = await loadGatewayKeys({ db, secrets, configuredKey: options.signingKey });
+  const source = options.signingKey
+    ? envKeySource(options.signingKey, "HUREN_SIGNING_KEY")
+    : options.signingKeyFile
+      ? fileKeySource(options.signingKeyFile, options.readFile ?? (async (p) => (await import("node:fs/promises")).readFile(p, "utf8")))
+      : undefined;
+  const keys = await loadGatewayKeys({ db, secrets, ...(source ? { source } : {}) });
   const prng = pooledPrng();
   const newId = () => ulid(undefined, prng);
   const signer = outboundSigner(keys.signer, gatewayId, now, () => `gw_${newId()}`);
@@ -79,7 +99,21 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
   const stopListening = options.configCache?.listen === false ? undefined : await listenForConfigChanges(database, changes, options.logger);
   const members = config.members;
   const metrics = options.metrics ?? noopMetrics;
-  const ledger = { signer: await loadLedgerSigner(db, secrets, gatewayId), writer: new LedgerWriter(db, { onBatch: (size, seconds, path) => metrics.ledgerBatch(size, seconds, path) }) };
+  const ledgerSigner = await loadLedgerSigner(db, secrets, gatewayId);
+  const witnesses = new WitnessClient({ db, settings: options.witnesses ?? { witnesses: [], quorum: 0 }, http: options.witnessHttp ?? options.http, logger: options.logger, now });
+  const checkpoints = new CheckpointScheduler({
+    db,
+    signer: ledgerSigner,
+    holder: `${gatewayId}/${newId()}`,
+    ...(options.checkpointIntervalMs ? { intervalMs: options.checkpointIntervalMs } : {}),
+    ...(options.timer ? { timer: options.timer } : {}),
+    // Fire and forget: witness calls never hold up the next tick, let alone a verification.
+    afterTick: (newest) => {
+      if (witnesses.configured) witnesses.sync(newest);
+    },
+    onError: (err) => options.logger.error({ event: "checkpoint-failed", error: err instanceof Error ? err.message : String(err) }),
+  });
+  const ledger = { signer: ledgerSigner, writer: new LedgerWriter(db, { onBatch: (size, seconds, path) => metrics.ledgerBatch(size, seconds, path) }), checkpoints, witnesses };
   const resolver = new SourceResolver({
     db,
     secrets,
@@ -111,6 +145,9 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
     ...(options.lookupDeadlineMs ? { lookupDeadlineMs: options.lookupDeadlineMs } : {}),
     async close() {
       await stopListening?.().catch(() => {});
+      await checkpoints.stop();
+      await witnesses.idle();
+      if (options.witnessHttp && options.witnessHttp !== options.http) await options.witnessHttp.close?.();
       await ledger.writer.idle();
       await resolver.close();
       await options.http.close?.();

@@ -16,10 +16,10 @@ import { openPglite } from "../db/pglite.ts";
 import { connectPostgres, openPostgres } from "../db/postgres.ts";
 import { generateSecret } from "../crypto/secrets.ts";
 import { createUndiciHttpClient } from "../http/undici-client.ts";
-import { applyBootstrap } from "../bootstrap.ts";
+import { applyBootstrap, bootstrapSchema } from "../bootstrap.ts";
+import { witnessSettings, type WitnessSettings } from "../ledger/witness-config.ts";
 import { startDemo } from "../demo/setup.ts";
 import { DEMO_PEOPLE } from "../demo/data.ts";
-import { publishCheckpoint, startCheckpointer } from "../ledger/checkpoints.ts";
 import { createSecrets } from "../crypto/secrets.ts";
 import { runPrimary } from "./cluster.ts";
 import { createPrometheusMetrics } from "../metrics/prometheus.ts";
@@ -53,6 +53,21 @@ async function masterSecret(config: Config): Promise<string> {
   }
 }
 
+/** HUREN_WITNESSES (and _QUORUM) if set, else the bootstrap file's `witnesses`/`witnessQuorum`. */
+async function witnessesOf(config: Config): Promise<WitnessSettings | undefined> {
+  let witnesses = config.witnesses;
+  let quorum = config.witnessQuorum;
+  if (!witnesses && config.bootstrapPath) {
+    const file = bootstrapSchema.safeParse(JSON.parse(await readFile(config.bootstrapPath, "utf8")));
+    // An invalid file is reported by applyBootstrap with every issue; here only what is valid counts.
+    if (file.success) {
+      witnesses = file.data.witnesses;
+      quorum ??= file.data.witnessQuorum;
+    }
+  }
+  return witnesses?.length ? witnessSettings(witnesses, quorum) : undefined;
+}
+
 async function main() {
   const config = parseConfig(process.env);
   const workers = config.workers === "auto" ? availableParallelism() : config.workers;
@@ -64,6 +79,9 @@ async function main() {
 async function primary(config: Config, workers: number) {
   const logger = pinoLogger(config.log);
   const url = config.databaseUrl!; // parseConfig requires it with HUREN_WORKERS > 1
+  // The workers do not read the bootstrap file: hand them its witnesses as settings.
+  const witnesses = await witnessesOf(config);
+  const witnessEnv: Record<string, string> = witnesses ? { HUREN_WITNESSES: JSON.stringify(witnesses.witnesses), HUREN_WITNESS_QUORUM: String(witnesses.quorum) } : {};
   await runPrimary({
     workers,
     logger,
@@ -80,7 +98,7 @@ async function primary(config: Config, workers: number) {
       }
     },
     // Done above, once: the workers neither migrate nor apply the file, and never start the demo.
-    workerEnv: { HUREN_MIGRATE: "off", HUREN_BOOTSTRAP: "", HUREN_DEMO: "off" },
+    workerEnv: { HUREN_MIGRATE: "off", HUREN_BOOTSTRAP: "", HUREN_DEMO: "off", ...witnessEnv },
     onListening({ address, port }, n) {
       const host = address === "0.0.0.0" || address === "::" ? "127.0.0.1" : address;
       process.stderr.write(`Huren gateway ${config.gatewayId} listening on http://${host}:${port} (postgres, ${n} processes, primary pid ${process.pid})\n`);
@@ -115,21 +133,25 @@ async function gateway(config: Config) {
     poolMax: config.databasePoolMax,
     secret: await masterSecret(config),
     signingKey: config.signingKey,
+    signingKeyFile: config.signingKeyFile,
     http: createUndiciHttpClient(),
     logger,
     maxBodyBytes: config.maxBodyBytes,
     readFile: (path) => readFile(resolve(path), "utf8"),
     configCache: { ttlMs: config.configCacheTtlMs },
+    checkpointIntervalMs: config.checkpointIntervalMs,
+    witnesses: await witnessesOf(config),
+    // Its own keep-alive pool: witness calls never queue behind department lookups, nor these behind them.
+    witnessHttp: createUndiciHttpClient({ connections: 2 }),
   });
 
   if (config.bootstrapPath) {
     const report = await applyBootstrap(deps.db, deps.secrets, JSON.parse(await readFile(config.bootstrapPath, "utf8")));
     logger.info({ event: "bootstrap", file: config.bootstrapPath, changed: report.changed, unchanged: report.unchanged });
   }
-  // A signed checkpoint at least every 2 s while entries arrive (no new row when nothing changed).
-  const stopCheckpoints = startCheckpointer(() => publishCheckpoint(deps.db, deps.ledger.signer), 2000, (err) =>
-    logger.error({ event: "checkpoint-failed", error: err instanceof Error ? err.message : String(err) }),
-  );
+  // A signed checkpoint at most every HUREN_CHECKPOINT_INTERVAL_MS while entries arrive (one
+  // process of several signs: src/ledger/scheduler.ts); GET /v1/ledger/checkpoint only reads.
+  deps.ledger.checkpoints.start();
   // Supervision (§10): every process runs the consumer; an advisory lock lets one work at a time.
   const supervision = startConsumer(consumerDepsOf(deps), {
     intervalMs: 1000,
@@ -174,7 +196,6 @@ async function gateway(config: Config) {
     // verifications reach the ledger) within the grace period. Then the ledger's last batch
     // (deps.close waits for the writer), and only then the database.
     const { forced } = await running.drain(config.shutdownGraceMs);
-    stopCheckpoints();
     await metricsServer?.close();
     await supervision.stop();
     await demo?.close();

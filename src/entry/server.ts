@@ -3,7 +3,7 @@
  * cut off by Node's own timers, connections are capped, and a drain on shutdown stops accepting,
  * closes idle keep-alive sockets and lets requests in flight finish before it resolves.
  */
-import { serve, type HttpBindings } from "@hono/node-server";
+import { serve } from "@hono/node-server";
 import type { Server } from "node:http";
 
 export interface ServerSettings {
@@ -31,7 +31,8 @@ export interface RunningServer {
   drain(graceMs: number): Promise<{ forced: boolean }>;
 }
 
-type Fetch = (request: Request, env: HttpBindings) => Response | Promise<Response>;
+/** What hono's `app.fetch` is; @hono/node-server passes the Node request and response as `env`. */
+type Fetch = (request: Request, env: unknown) => Response | Promise<Response>;
 
 /** Node checks header and request timeouts on this tick; a fraction of the header timeout, ≤ 1 s. */
 export const checkingIntervalMs = (headersTimeoutMs: number) => Math.max(50, Math.min(1000, Math.floor(headersTimeoutMs / 4)));
@@ -43,20 +44,10 @@ export const checkingIntervalMs = (headersTimeoutMs: number) => Math.max(50, Mat
  */
 export function listen(fetch: Fetch, settings: ServerSettings): Promise<RunningServer> {
   let draining = false;
-  // A load balancer polling /readyz takes the process out of rotation while it drains.
-  const wrapped: Fetch = (request, env) => {
-    if (draining && env.incoming.url?.split("?")[0] === "/readyz") {
-      return new Response(JSON.stringify({ type: "https://huren.dev/problems/shutting-down", title: "Shutting down", status: 503, detail: "this gateway process is draining" }), {
-        status: 503,
-        headers: { "content-type": "application/problem+json", "cache-control": "no-store" },
-      });
-    }
-    return fetch(request, env);
-  };
   return new Promise((resolve) => {
     const server = serve(
       {
-        fetch: wrapped as (request: Request, env: unknown) => Response | Promise<Response>,
+        fetch,
         port: settings.port,
         hostname: settings.host,
         serverOptions: {

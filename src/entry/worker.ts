@@ -26,32 +26,54 @@ interface ExecutionContext {
   waitUntil(promise: Promise<unknown>): void;
 }
 
+function workerConfig(env: WorkerEnv) {
+  return parseConfig({
+    HUREN_GATEWAY_ID: env.HUREN_GATEWAY_ID,
+    HUREN_SECRET: env.HUREN_SECRET,
+    HUREN_SIGNING_KEY: env.HUREN_SIGNING_KEY,
+    HUREN_MAX_BODY_BYTES: env.HUREN_MAX_BODY_BYTES,
+    HUREN_LOG: env.HUREN_LOG,
+    HUREN_DEMO: "off",
+  });
+}
+
+async function workerDeps(env: WorkerEnv, config: ReturnType<typeof parseConfig>, secret: string) {
+  const database = connectPostgres({ url: env.HYPERDRIVE.connectionString, max: 5 });
+  return assembleDeps({
+    gatewayId: config.gatewayId,
+    database,
+    secret,
+    signingKey: config.signingKey,
+    http: createFetchHttpClient(),
+    logger: consoleLogger(config.log),
+    maxBodyBytes: config.maxBodyBytes,
+    // These deps live for one request: the cache only spares repeated reads within it, and a
+    // LISTEN connection per request would be waste.
+    configCache: { listen: false },
+  });
+}
+
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
-    const config = parseConfig({
-      HUREN_GATEWAY_ID: env.HUREN_GATEWAY_ID,
-      HUREN_SECRET: env.HUREN_SECRET,
-      HUREN_SIGNING_KEY: env.HUREN_SIGNING_KEY,
-      HUREN_MAX_BODY_BYTES: env.HUREN_MAX_BODY_BYTES,
-      HUREN_LOG: env.HUREN_LOG,
-      HUREN_DEMO: "off",
-    });
+    const config = workerConfig(env);
     if (!config.secret) return new Response("HUREN_SECRET is not set", { status: 500 });
-    const database = connectPostgres({ url: env.HYPERDRIVE.connectionString, max: 5 });
-    const deps = await assembleDeps({
-      gatewayId: config.gatewayId,
-      database,
-      secret: config.secret,
-      signingKey: config.signingKey,
-      http: createFetchHttpClient(),
-      logger: consoleLogger(config.log),
-      maxBodyBytes: config.maxBodyBytes,
-      // These deps live for one request: the cache only spares repeated reads within it, and a
-      // LISTEN connection per request would be waste.
-      configCache: { listen: false },
-    });
+    const deps = await workerDeps(env, config, config.secret);
     try {
       return await createApp(deps).fetch(request);
+    } finally {
+      ctx.waitUntil(deps.close());
+    }
+  },
+  /**
+   * The cron trigger (wrangler.toml): Workers keep no background task, and GET
+   * /v1/ledger/checkpoint never signs, so a deployment of Workers alone signs checkpoints here.
+   */
+  async scheduled(_event: unknown, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+    const config = workerConfig(env);
+    if (!config.secret) return;
+    const deps = await workerDeps(env, config, config.secret);
+    try {
+      await deps.ledger.checkpoints.tick();
     } finally {
       ctx.waitUntil(deps.close());
     }

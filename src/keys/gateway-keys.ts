@@ -1,15 +1,21 @@
 /**
- * The gateway's own JWS key: signs receipts and outbound department requests, published at
- * /.well-known/jwks.json. Generated on first start and stored sealed in the database, so every
- * gateway process sharing the database signs with the same key; or supplied by the operator.
+ * The gateway's own JWS key: signs receipts and outbound department requests. Its history is
+ * kept in `gateway_keys` (purpose `jws`): every key that ever signed, with its validity period
+ * (created_at … retired_at), exactly one active. /.well-known/jwks.json publishes all of them
+ * with `validFrom`/`validUntil`, so receipts signed before a rotation stay verifiable and an
+ * auditor can tell which key signed when; each change of key is a `key-rotation` ledger entry.
+ *
+ * The private key comes from a SigningKeySource (key-source.ts): the sealed store (default), an
+ * environment variable or a file. With the sealed store every process sharing the database signs
+ * with the same active key and picks up a rotation within KEY_REFRESH_MS.
  */
 import { and, eq, inArray, isNull } from "drizzle-orm";
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
-import { importSigner } from "#crypto-native";
-import { algOfJwk, type SignatureAlg } from "../crypto/primitives.ts";
+import type { JWK } from "jose";
 import { gatewayKeys } from "../db/schema.ts";
 import type { Db } from "../db/types.ts";
 import type { Secrets } from "../crypto/secrets.ts";
+import { envKeySource, loadJwk, publicPart, type LoadedKey, type SigningKeySource } from "./key-source.ts";
+import { newSealedKey, recordKeyChange } from "./rotation.ts";
 
 export interface JwsSigner {
   readonly kid: string;
@@ -19,37 +25,33 @@ export interface JwsSigner {
 }
 
 export interface GatewayKeys {
+  /** Always the active key (a rotation swaps what is behind it). */
   signer: JwsSigner;
-  /** Every key that ever signed (retired ones too: old receipts must stay verifiable). */
+  /** Every key that ever signed, with validFrom/validUntil (retired ones too: old receipts must stay verifiable). */
   jwks(): Promise<{ keys: JWK[] }>;
+  /** Where the private key comes from. */
+  source: SigningKeySource;
+  /** Re-reads the active key now (after a rotation by this process). */
+  refresh(): Promise<void>;
 }
 
-const PURPOSE = "jws";
-/** Public halves of operator-supplied keys: kept so receipts they signed stay verifiable after rotation. */
-const PUBLISHED = "jws-configured";
-
-function publicPart(jwk: JWK): JWK {
-  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = jwk;
-  return pub;
-}
+export const PURPOSE = "jws";
+/** Public halves of operator-supplied keys from before key history (retired_at = epoch): still published. */
+const LEGACY_CONFIGURED = "jws-configured";
+/** How soon another process's rotation is picked up (sealed store). */
+export const KEY_REFRESH_MS = 10_000;
 
 const b64u = (data: string | Uint8Array): string => Buffer.from(data).toString("base64url");
 
 /**
- * Compact JWS straight over `#crypto-native` (node:crypto on Node, WebCrypto on Workers) with the
- * key imported once: the same bytes jose's CompactSign produces for this header (`{alg, kid, typ}`
- * in that order) and payload, at a fraction of its CPU on Node (it is on every verification at
- * least twice: the receipt and each department request). Buffer is there on Workers via nodejs_compat.
+ * Compact JWS straight over the source's signer (node:crypto on Node, WebCrypto on Workers, or a
+ * KMS): the same bytes jose's CompactSign produces for this header (`{alg, kid, typ}` in that
+ * order) and payload, at a fraction of its CPU (receipts and department requests are signed on
+ * every verification). Buffer is there on Workers via nodejs_compat.
  */
-async function makeSigner(privateJwk: JWK): Promise<JwsSigner> {
-  let alg: SignatureAlg;
-  try {
-    alg = algOfJwk(privateJwk);
-  } catch {
-    throw new Error("signing key must be Ed25519 or P-256");
-  }
-  const kid = privateJwk.kid ?? (await calculateJwkThumbprint(publicPart(privateJwk)));
-  const key = await importSigner(privateJwk);
+function jwsOf(key: LoadedKey): JwsSigner {
+  const kid = key.publicJwk.kid!;
+  const alg = key.signer.alg;
   const headers = new Map<string, string>();
   const header = (typ: string) => {
     let encoded = headers.get(typ);
@@ -64,78 +66,116 @@ async function makeSigner(privateJwk: JWK): Promise<JwsSigner> {
     alg,
     async signJson(typ, payload) {
       const input = `${header(typ)}.${b64u(JSON.stringify(payload))}`;
-      return `${input}.${b64u(await key.sign(Buffer.from(input, "latin1")))}`; // input is ASCII
+      return `${input}.${b64u(await key.signer.sign(Buffer.from(input, "latin1")))}`; // input is ASCII
     },
   };
 }
 
 /**
- * Loads the active key, creating it if this is the first start. Safe when several processes
- * start at once: a unique index admits one active key per purpose, losers re-read it.
+ * The sealed store: the active `jws` row, unsealed with HUREN_SECRET; generated on first start.
+ * Safe when several processes start at once: a unique index admits one active key, losers re-read.
+ */
+export function sealedKeySource(db: Db, secrets: Secrets): SigningKeySource {
+  const active = () => db.select().from(gatewayKeys).where(and(eq(gatewayKeys.purpose, PURPOSE), isNull(gatewayKeys.retiredAt))).limit(1);
+  return {
+    description: "sealed store",
+    rotatable: true,
+    async load() {
+      let [row] = await active();
+      if (!row || row.sealedPrivateKey === "") {
+        // First start (or a switch back from a configured key): a new key, without a ledger
+        // entry for the very first one — there is nothing it replaces.
+        const sealed = await newSealedKey(secrets);
+        await recordKeyChange(db, { ...sealed, previousKid: row?.kid, source: "sealed store", requester: "gateway" });
+        [row] = await active();
+        if (!row) throw new Error("could not create the gateway signing key");
+      }
+      const text = await secrets.unseal(row.sealedPrivateKey).catch(() => {
+        throw new Error("cannot open the stored gateway signing key: HUREN_SECRET is not the secret it was sealed with");
+      });
+      return loadJwk(text, "the stored gateway signing key");
+    },
+  };
+}
+
+const iso = (d: Date | null | undefined) => (d && d.getTime() > 0 ? d.toISOString() : undefined);
+
+/**
+ * Loads the active key from `source`; a configured key (env, file) that is not the active one
+ * in the history becomes it, recorded as a key rotation.
  * @example
- * const keys = await loadGatewayKeys({ db, secrets, configuredKey: process.env.HUREN_SIGNING_KEY });
+ * const keys = await loadGatewayKeys({ db, secrets, source: envKeySource(process.env.HUREN_SIGNING_KEY!, "HUREN_SIGNING_KEY") });
  * const jws = await keys.signer.signJson("huren-receipt+jwt", { iss: "huren.localhost" });
  */
 export async function loadGatewayKeys(deps: {
   db: Db;
   secrets: Secrets;
+  source?: SigningKeySource;
+  /** Shorthand for an environment-variable source: the private JWK text of HUREN_SIGNING_KEY. */
   configuredKey?: string | undefined;
+  now?: () => number;
 }): Promise<GatewayKeys> {
   const { db, secrets } = deps;
-  const storedPublic = async () =>
-    (await db.select({ jwk: gatewayKeys.publicJwk }).from(gatewayKeys).where(inArray(gatewayKeys.purpose, [PURPOSE, PUBLISHED]))).map(
-      (r) => r.jwk as JWK,
-    );
+  const source = deps.source ?? (deps.configuredKey ? envKeySource(deps.configuredKey, "HUREN_SIGNING_KEY") : sealedKeySource(db, secrets));
+  const now = deps.now ?? Date.now;
+  const activeKid = async () =>
+    (await db.select({ kid: gatewayKeys.kid }).from(gatewayKeys).where(and(eq(gatewayKeys.purpose, PURPOSE), isNull(gatewayKeys.retiredAt))).limit(1))[0]?.kid;
 
-  if (deps.configuredKey) {
-    let jwk: JWK;
-    try {
-      jwk = JSON.parse(deps.configuredKey) as JWK;
-    } catch {
-      throw new Error("HUREN_SIGNING_KEY is not a JSON private JWK");
+  const adopt = async (): Promise<JwsSigner> => {
+    const loaded = await source.load();
+    if (!source.rotatable) {
+      const kid = loaded.publicJwk.kid!;
+      const current = await activeKid();
+      if (current !== kid) {
+        const [known] = await db.select().from(gatewayKeys).where(eq(gatewayKeys.kid, kid));
+        if (known) throw new Error(`the key ${kid} from ${source.description} was retired on ${known.retiredAt?.toISOString()}; a retired key is not used again — make a new one`);
+        await recordKeyChange(db, { publicJwk: loaded.publicJwk, sealedPrivateKey: "", previousKid: current, source: source.description, requester: "gateway" });
+      }
     }
-    if (!jwk.d) throw new Error("HUREN_SIGNING_KEY must be a private JWK (with d)");
-    const signer = await makeSigner(jwk);
-    const pub = { ...publicPart(jwk), kid: signer.kid, alg: signer.alg, use: "sig" };
-    // Only the public half is stored (no private key in the database for configured keys).
-    await db.insert(gatewayKeys).values({ kid: signer.kid, purpose: PUBLISHED, alg: signer.alg, publicJwk: pub, sealedPrivateKey: "", retiredAt: new Date(0) }).onConflictDoNothing();
-    return {
-      signer,
-      jwks: async () => ({ keys: [pub, ...(await storedPublic()).filter((k) => k.kid !== signer.kid)] }),
-    };
-  }
+    return jwsOf(loaded);
+  };
 
-  const active = () =>
-    db
-      .select()
-      .from(gatewayKeys)
-      .where(and(eq(gatewayKeys.purpose, PURPOSE), isNull(gatewayKeys.retiredAt)))
-      .limit(1);
+  let current = await adopt();
+  let checkedAt = now();
+  let refreshing: Promise<void> | undefined;
+  const refresh = () =>
+    (refreshing ??= (async () => {
+      try {
+        checkedAt = now();
+        if ((await activeKid()) !== current.kid) current = await adopt();
+      } finally {
+        refreshing = undefined;
+      }
+    })());
 
-  let [row] = await active();
-  if (!row) {
-    const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
-    const jwk = await exportJWK(privateKey);
-    const kid = await calculateJwkThumbprint(publicPart(jwk));
-    await db
-      .insert(gatewayKeys)
-      .values({
-        kid,
-        purpose: PURPOSE,
-        alg: "EdDSA",
-        publicJwk: { ...publicPart(jwk), kid, alg: "EdDSA", use: "sig" },
-        sealedPrivateKey: await secrets.seal(JSON.stringify({ ...jwk, kid })),
-      })
-      .onConflictDoNothing();
-    [row] = await active();
-    if (!row) throw new Error("could not create the gateway signing key");
-  }
-  let sealed: string;
-  try {
-    sealed = await secrets.unseal(row.sealedPrivateKey);
-  } catch {
-    throw new Error("cannot open the stored gateway signing key: HUREN_SECRET is not the secret it was sealed with");
-  }
-  const signer = await makeSigner(JSON.parse(sealed) as JWK);
-  return { signer, jwks: async () => ({ keys: await storedPublic() }) };
+  const signer: JwsSigner = {
+    get kid() {
+      return current.kid;
+    },
+    get alg() {
+      return current.alg;
+    },
+    async signJson(typ, payload) {
+      // Another process may have rotated the sealed key: look at most every KEY_REFRESH_MS.
+      if (source.rotatable && now() - checkedAt > KEY_REFRESH_MS) await refresh();
+      return current.signJson(typ, payload);
+    },
+  };
+
+  return {
+    signer,
+    source,
+    refresh,
+    async jwks() {
+      const rows = await db.select().from(gatewayKeys).where(inArray(gatewayKeys.purpose, [PURPOSE, LEGACY_CONFIGURED]));
+      rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+      return {
+        keys: rows.map((r) => {
+          const validFrom = r.purpose === PURPOSE ? iso(r.createdAt) : undefined;
+          const validUntil = iso(r.retiredAt);
+          return { ...publicPart(r.publicJwk as JWK), ...(validFrom ? { validFrom } : {}), ...(validUntil ? { validUntil } : {}) };
+        }),
+      };
+    },
+  };
 }

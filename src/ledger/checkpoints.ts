@@ -82,23 +82,3 @@ export async function publishCheckpoint(db: Db, ledger: LedgerSigner): Promise<S
   await db.insert(ledgerCheckpoints).values({ size, rootHash: toBase64(root), note }).onConflictDoNothing();
   return (await checkpointAt(db, size))!;
 }
-
-/**
- * Publishes a checkpoint every `intervalMs` while entries arrive (Node; Workers publish on demand).
- * @example
- * const stop = startCheckpointer(() => publishCheckpoint(db, ledger), 2000, log);
- */
-export function startCheckpointer(publish: () => Promise<unknown>, intervalMs: number, onError: (err: unknown) => void): () => void {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    publish()
-      .catch(onError)
-      .finally(() => {
-        running = false;
-      });
-  }, intervalMs);
-  timer.unref?.();
-  return () => clearInterval(timer);
-}

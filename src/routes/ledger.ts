@@ -7,7 +7,7 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import type { AppEnv } from "../http/middleware.ts";
 import { HurenError, notFound } from "../errors.ts";
-import { publishCheckpoint } from "../ledger/checkpoints.ts";
+import { servedCheckpoint } from "../ledger/served.ts";
 import { getEntry } from "../ledger/store.ts";
 import { proveConsistency, proveInclusion } from "../ledger/proofs.ts";
 import { jsonContent, signedProblems, type RouteKit } from "./kit.ts";
@@ -22,10 +22,17 @@ export function registerLedgerRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
   const { db, ledger } = kit.deps;
 
   app.openapi(
-    createRoute({ method: "get", path: "/v1/ledger/checkpoint", tags, summary: "A signed checkpoint of the current tree (C2SP tlog-checkpoint in a signed note), public", responses: { 200: text("The signed note") } }),
+    createRoute({
+      method: "get",
+      path: "/v1/ledger/checkpoint",
+      tags,
+      summary: "The newest stored checkpoint (C2SP tlog-checkpoint in a signed note, with witness cosignatures), public",
+      responses: { 200: text("The signed note"), 503: { description: "No checkpoint has been signed yet" } },
+    }),
     async (c) => {
-      // On demand: covers every committed entry; signed once per size, then served from the table.
-      const cp = await publishCheckpoint(db, ledger.signer);
+      // Read-only: checkpoints are signed by the scheduler (src/ledger/scheduler.ts), never here.
+      const cp = await servedCheckpoint(db, ledger.witnesses.policy);
+      if (!cp) throw new HurenError("ledger-unavailable", 503, "No checkpoint yet", "no checkpoint has been signed yet; one follows within the checkpoint interval");
       c.header("cache-control", "no-cache");
       return c.text(cp.note, 200);
     },

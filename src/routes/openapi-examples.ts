@@ -78,7 +78,18 @@ const policy = {
 export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
   "GET /.well-known/jwks.json": { responses: { 200: { keys: [{ ...ED25519, kid: "gw-2026-11", alg: "EdDSA", use: "sig" }] } } },
   "GET /healthz": { responses: { 200: { status: "ok" } } },
-  "GET /readyz": { responses: { 200: { status: "ready", database: "postgres" } } },
+  "GET /readyz": {
+    responses: {
+      200: {
+        status: "ready",
+        database: "postgres",
+        witnesses: [
+          { name: "audit-bureau", url: "https://witness.audit.changchun.gov.cn", lastCosignedSize: 4712, lastCosignedAt: NOW, ageSeconds: 3, failures: 0, lastError: null },
+          { name: "siping", url: "https://witness.siping.gov.cn", lastCosignedSize: 4650, lastCosignedAt: "2026-11-21T09:29:20Z", ageSeconds: 43, failures: 4, lastError: "HTTP 503: down for maintenance" },
+        ],
+      },
+    },
+  },
   "PUT /v1/members/{id}": { request: { kind: "window", name: member.name, region: "220102", jwks: { keys: [ED25519] }, enabled: true }, responses: { 200: member, 201: member } },
   "GET /v1/members/{id}": { responses: { 200: member } },
   "GET /v1/members": { responses: { 200: { members: [member] } } },

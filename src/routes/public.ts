@@ -7,6 +7,16 @@ import { databaseUnavailable } from "../http/problem.ts";
 import { DOCS_PAGE, SWAGGER_INIT, SWAGGER_PAGE } from "./docs-page.ts";
 import { jsonContent, type RouteKit } from "./kit.ts";
 
+const witnessStats = z.object({
+  name: z.string(),
+  url: z.string(),
+  lastCosignedSize: z.number().int().nullable(),
+  lastCosignedAt: z.string().nullable(),
+  ageSeconds: z.number().int().nullable(),
+  failures: z.number().int(),
+  lastError: z.string().nullable(),
+});
+
 /** /readyz answers 503 when the database has not answered `select 1` within this. */
 const READY_TIMEOUT_MS = 1_500;
 
@@ -37,8 +47,8 @@ export function registerPublicRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
       method: "get",
       path: "/readyz",
       tags: ["public"],
-      summary: "Readiness: the database answers",
-      responses: { 200: jsonContent(z.object({ status: z.literal("ready"), database: z.string() }), "Ready"), 503: { description: "Not ready" } },
+      summary: "Readiness: the database answers; details of each ledger witness (PROTOCOL §5.2)",
+      responses: { 200: jsonContent(z.object({ status: z.literal("ready"), database: z.string(), witnesses: z.array(witnessStats) }), "Ready"), 503: { description: "Not ready" } },
     }),
     async (c) => {
       // Bounded on the client side too: a server that accepts but never answers (paused,
@@ -54,7 +64,8 @@ export function registerPublicRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
       } finally {
         clearTimeout(timer);
       }
-      return c.json({ status: "ready" as const, database: deps.driver }, 200);
+      // Witnesses are details, not readiness: a witness that is down never makes the gateway unready.
+      return c.json({ status: "ready" as const, database: deps.driver, witnesses: deps.ledger.witnesses.stats() }, 200);
     },
   );
 

@@ -5,9 +5,11 @@
  * Rows (dim · bucket · key):
  * - `adapter-d` / `adapter-h` · CST day / hour · JSON [department, adapter, evidence type]:
  *   items sent to a department (`asked`), `answered`, `unavailable` by error code, latency `hist`.
- * - `operator-d` · day · `<window>/<uid>`: `verifications`, `items`, `certificateFree`, `denied`,
- *   `unavailable`, `denials` by reason. Windows and totals are sums of these.
- * - `matter-d` · day · matter: `verifications`, `items`, `certificateFree`.
+ * - `operator-d` / `operator-m` · day / month · `<window>/<uid>`: `verifications`, `items`,
+ *   `certificateFree`, `denied`, `unavailable`, `denials` by reason. Windows and totals are sums.
+ * - `matter-d` / `matter-m` · day / month · matter: `verifications`, `items`, `certificateFree`.
+ * Month rows exist because a city has thousands of clerks: a month's report reads one row per
+ * clerk instead of thirty.
  */
 import { ANSWERED, operatorOf, type VerificationFacts } from "./entry.ts";
 import { merge, record } from "./histogram.ts";
@@ -57,17 +59,17 @@ export class RollupDeltas {
   add(f: VerificationFacts, departmentOf: (adapter: string) => string | undefined): void {
     const day = cstDay(f.time);
     const hour = cstHour(f.time);
-    const op = this.row("operator-d", day, operatorOf(f));
-    const matter = this.row("matter-d", day, f.matter);
+    const month = day.slice(0, 7);
+    const ops = [this.row("operator-d", day, operatorOf(f)), this.row("operator-m", month, operatorOf(f))];
     const certificateFree = f.items.filter((i) => i.status === "verified").length;
-    addFigures(op, { verifications: 1, items: f.items.length, certificateFree });
-    addFigures(matter, { verifications: 1, items: f.items.length, certificateFree });
+    const counted = { verifications: 1, items: f.items.length, certificateFree };
+    for (const row of [...ops, this.row("matter-d", day, f.matter), this.row("matter-m", month, f.matter)]) addFigures(row, counted);
     for (const item of f.items) {
       if (item.status === "denied") {
-        addFigures(op, { denied: 1, denials: { [item.reason ?? "no-policy"]: 1 } });
+        for (const op of ops) addFigures(op, { denied: 1, denials: { [item.reason ?? "no-policy"]: 1 } });
         continue;
       }
-      if (item.status === "unavailable") addFigures(op, { unavailable: 1 });
+      if (item.status === "unavailable") for (const op of ops) addFigures(op, { unavailable: 1 });
       const department = item.department === undefined ? (item.adapter ? departmentOf(item.adapter) : undefined) : item.department;
       // Not sent to any department (no adapter answers for it): counted at the window only.
       if (!department || !item.adapter) continue;

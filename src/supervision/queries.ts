@@ -3,23 +3,54 @@
  * Every figure is a sum of rollup rows over CST days; percentiles come from merged histograms.
  * Nothing here can name a person: the rollups hold no subject reference or case number.
  */
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { Queryable } from "../db/types.ts";
 import { rowsOf } from "../db/rows.ts";
 import { addFigures, type Figures } from "./fold.ts";
 import { quantile } from "./histogram.ts";
-import { addDays, dayStart } from "./time.ts";
+import { addDays, dayStart, monthDays } from "./time.ts";
 
 export interface Range {
   from: string;
   to: string;
 }
 
-async function rollups(q: Queryable, dim: string, r: Range): Promise<{ key: string; figures: Figures }[]> {
-  const rows = rowsOf<{ key: string; figures: Figures | string }>(
-    await q.execute(sql`select key, figures from supervision_rollups where dim = ${dim} and bucket >= ${r.from} and bucket <= ${r.to}`),
-  );
+/**
+ * The rollup rows of `dim` (`operator`, `matter`: day rows, and month rows for whole months in
+ * the range; `adapter`: day rows) over the range.
+ */
+async function rollups(q: Queryable, dim: "adapter" | "operator" | "matter", r: Range): Promise<{ key: string; figures: Figures }[]> {
+  const parts: SQL[] = [];
+  if (dim === "adapter") parts.push(sql`(dim = 'adapter-d' and bucket >= ${r.from} and bucket <= ${r.to})`);
+  else {
+    const { months, days } = splitRange(r);
+    if (months.length > 0) parts.push(sql`(dim = ${`${dim}-m`} and bucket >= ${months[0]!} and bucket <= ${months[months.length - 1]!})`);
+    for (const d of days) parts.push(sql`(dim = ${`${dim}-d`} and bucket >= ${d.from} and bucket <= ${d.to})`);
+  }
+  if (parts.length === 0) return [];
+  const rows = rowsOf<{ key: string; figures: Figures | string }>(await q.execute(sql`select key, figures from supervision_rollups where ${sql.join(parts, sql` or `)}`));
   return rows.map((row) => ({ key: row.key, figures: typeof row.figures === "string" ? (JSON.parse(row.figures) as Figures) : row.figures }));
+}
+
+/** Whole calendar months inside the range, and the day ranges left over before and after them. */
+export function splitRange(r: Range): { months: string[]; days: Range[] } {
+  const months: string[] = [];
+  let cursor = r.from;
+  const days: Range[] = [];
+  let dayFrom: string | undefined;
+  while (cursor <= r.to) {
+    const m = monthDays(cursor.slice(0, 7));
+    if (cursor === m.from && m.to <= r.to) {
+      if (dayFrom) days.push({ from: dayFrom, to: addDays(cursor, -1) }), (dayFrom = undefined);
+      months.push(cursor.slice(0, 7));
+      cursor = addDays(m.to, 1);
+    } else {
+      dayFrom ??= cursor;
+      cursor = addDays(cursor, 1);
+    }
+  }
+  if (dayFrom) days.push({ from: dayFrom, to: r.to });
+  return { months, days };
 }
 
 const n = (f: Figures, k: string) => (typeof f[k] === "number" ? (f[k] as number) : 0);
@@ -79,7 +110,7 @@ async function memberNames(q: Queryable, ids: string[]): Promise<Map<string, str
  */
 export async function departments(q: Queryable, r: Range): Promise<DepartmentFigures[]> {
   const perAdapter = new Map<string, Figures>();
-  for (const row of await rollups(q, "adapter-d", r)) perAdapter.set(row.key, addFigures(perAdapter.get(row.key) ?? {}, row.figures));
+  for (const row of await rollups(q, "adapter", r)) perAdapter.set(row.key, addFigures(perAdapter.get(row.key) ?? {}, row.figures));
   const perDept = new Map<string, { total: Figures; adapters: DepartmentFigures["adapters"] }>();
   for (const [key, figures] of perAdapter) {
     const [department, adapter, evidenceType] = JSON.parse(key) as [string, string, string];
@@ -141,9 +172,9 @@ export interface WindowFigures extends ClerkFigures {
 }
 
 /** Per operator (`<window>/<uid>`) over the range, summed; the raw material of windows and totals. */
-async function operators(q: Queryable, r: Range): Promise<Map<string, Figures>> {
+export async function operators(q: Queryable, r: Range): Promise<Map<string, Figures>> {
   const out = new Map<string, Figures>();
-  for (const row of await rollups(q, "operator-d", r)) out.set(row.key, addFigures(out.get(row.key) ?? {}, row.figures));
+  for (const row of await rollups(q, "operator", r)) out.set(row.key, addFigures(out.get(row.key) ?? {}, row.figures));
   return out;
 }
 
@@ -152,8 +183,13 @@ async function operators(q: Queryable, r: Range): Promise<Map<string, Figures>> 
  * and denials by reason, per window and per operator.
  */
 export async function windows(q: Queryable, r: Range): Promise<WindowFigures[]> {
+  return windowsOf(await operators(q, r));
+}
+
+/** Windows from per-operator figures already read (the monthly report reads them once). */
+export function windowsOf(perOperator: Map<string, Figures>): WindowFigures[] {
   const perWindow = new Map<string, { total: Figures; operators: WindowFigures["operators"] }>();
-  for (const [operator, figures] of await operators(q, r)) {
+  for (const [operator, figures] of perOperator) {
     const window = operator.slice(0, operator.indexOf("/"));
     const w = perWindow.get(window) ?? { total: {}, operators: [] };
     addFigures(w.total, structuredClone(figures));
@@ -175,8 +211,12 @@ export interface Totals {
 
 /** Totals and denials by reason over the range. */
 export async function totals(q: Queryable, r: Range): Promise<{ totals: Totals; denials: Record<string, number> }> {
+  return totalsOf(await operators(q, r));
+}
+
+export function totalsOf(perOperator: Map<string, Figures>): { totals: Totals; denials: Record<string, number> } {
   const all: Figures = {};
-  for (const f of (await operators(q, r)).values()) addFigures(all, f);
+  for (const f of perOperator.values()) addFigures(all, structuredClone(f));
   return {
     totals: { verifications: n(all, "verifications"), items: n(all, "items"), certificateFree: n(all, "certificateFree"), denied: n(all, "denied"), unavailable: n(all, "unavailable") },
     denials: map(all, "denials"),
@@ -186,7 +226,7 @@ export async function totals(q: Queryable, r: Range): Promise<{ totals: Totals; 
 /** Per matter over the range. */
 export async function matters(q: Queryable, r: Range): Promise<{ matter: string; verifications: number; items: number; certificateFree: number }[]> {
   const per = new Map<string, Figures>();
-  for (const row of await rollups(q, "matter-d", r)) per.set(row.key, addFigures(per.get(row.key) ?? {}, row.figures));
+  for (const row of await rollups(q, "matter", r)) per.set(row.key, addFigures(per.get(row.key) ?? {}, row.figures));
   return [...per.entries()]
     .map(([matter, f]) => ({ matter, verifications: n(f, "verifications"), items: n(f, "items"), certificateFree: n(f, "certificateFree") }))
     .sort((a, b) => a.matter.localeCompare(b.matter));

@@ -6,7 +6,7 @@
 import type { Queryable } from "../db/types.ts";
 import { cardCounts } from "./cards.ts";
 import { toCsv, type Cell, type Section } from "./csv.ts";
-import { departments, matters, totals, windows, type DepartmentFigures, type Totals, type WindowFigures } from "./queries.ts";
+import { departments, matters, operators, totalsOf, windowsOf, type DepartmentFigures, type Totals, type WindowFigures } from "./queries.ts";
 import { addDays, dayStart, monthDays } from "./time.ts";
 
 export interface MonthlyReport {
@@ -22,14 +22,14 @@ export interface MonthlyReport {
 /** @example const report = await monthlyReport(db, "2026-11"); report.totals.certificateFree */
 export async function monthlyReport(q: Queryable, month: string): Promise<MonthlyReport> {
   const range = monthDays(month);
-  const [t, d, w, m, c] = await Promise.all([
-    totals(q, range),
+  const [perOperator, d, m, c] = await Promise.all([
+    operators(q, range),
     departments(q, range),
-    windows(q, range),
     matters(q, range),
     cardCounts(q, dayStart(range.from), dayStart(addDays(range.to, 1))),
   ]);
-  return { month, totals: t.totals, departments: d, windows: w, matters: m, denials: t.denials, cards: c };
+  const t = totalsOf(perOperator);
+  return { month, totals: t.totals, departments: d, windows: windowsOf(perOperator), matters: m, denials: t.denials, cards: c };
 }
 
 const keysOf = (maps: Record<string, number>[]) => [...new Set(maps.flatMap((x) => Object.keys(x)))].sort();

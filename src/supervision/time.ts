@@ -37,6 +37,19 @@ export type RulePeriod = "1h" | "1d";
  * @example periodOf("1d", new Date("2026-11-30T16:00:00Z")).key // "d:2026-12-01"
  */
 export function periodOf(period: RulePeriod, t: Date): { key: string; from: Date; to: Date } {
+  // Every rule asks this for every entry: remember the last few hours' answers.
+  const memo = `${period}|${Math.floor(t.getTime() / 3600_000)}`;
+  const known = periods.get(memo);
+  if (known) return known;
+  const p = computePeriod(period, t);
+  if (periods.size > 256) periods.clear();
+  periods.set(memo, p);
+  return p;
+}
+
+const periods = new Map<string, { key: string; from: Date; to: Date }>();
+
+function computePeriod(period: RulePeriod, t: Date): { key: string; from: Date; to: Date } {
   if (period === "1h") {
     const hour = cstHour(t);
     const from = new Date(Date.parse(`${hour}:00:00Z`) - CST_MS);

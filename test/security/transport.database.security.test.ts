@@ -7,6 +7,7 @@
  * cluster (root, postgresql-common); the time bounds are generous for a shared machine.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import postgres from "postgres";
 import { createApp } from "../../src/app.ts";
 import { assembleDeps } from "../../src/entry/assemble.ts";
 import { listen, type RunningServer } from "../../src/entry/server.ts";
@@ -20,6 +21,7 @@ import { createPrivateCluster, privateClustersAvailable, type PrivateCluster } f
 import { sleep } from "./transport-kit.ts";
 
 const RUN = !!process.env.DATABASE_URL && privateClustersAvailable();
+const STATEMENT_TIMEOUT_MS = 1000;
 
 describe.skipIf(!RUN)("PostgreSQL stopped and started under a running gateway", () => {
   let pg: PrivateCluster;
@@ -33,7 +35,7 @@ describe.skipIf(!RUN)("PostgreSQL stopped and started under a running gateway", 
   beforeAll(async () => {
     pg = await createPrivateCluster();
     await pg.start();
-    const database = await openPostgres({ url: pg.url, max: 4, connectTimeoutMs: 2000, statementTimeoutMs: 5000 });
+    const database = await openPostgres({ url: pg.url, max: 4, connectTimeoutMs: 2000, statementTimeoutMs: STATEMENT_TIMEOUT_MS });
     deps = await assembleDeps({
       gatewayId: GATEWAY_ID,
       database,
@@ -75,6 +77,34 @@ describe.skipIf(!RUN)("PostgreSQL stopped and started under a running gateway", 
       checkpoint: () => signed(admin, "GET", "/v1/ledger/checkpoint"),
     };
   };
+
+  it("a statement stuck past DATABASE_STATEMENT_TIMEOUT_MS (here a lock held elsewhere) is 503 database-unavailable, not 500", async () => {
+    const r = await requests();
+    const other = postgres(pg.url, { max: 1, onnotice: () => {} });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    // Every signed request records its jti first: with that table locked, the insert waits.
+    const holder = other.begin(async (tx) => {
+      await tx`lock table request_nonces in access exclusive mode`;
+      locked();
+      await released;
+    });
+    try {
+      await isLocked;
+      const res = await r.members();
+      const body = (await res.json()) as { type: string };
+      expect(res.status).toBe(503);
+      expect(body.type).toBe("https://huren.dev/problems/database-unavailable");
+      expect(logs.some((l) => l.includes('"event":"database-unavailable"') && l.includes('"code":"57014"'))).toBe(true);
+    } finally {
+      release();
+      await holder;
+      await other.end();
+    }
+    expect((await r.members()).status).toBe(200);
+  }, 60_000);
 
   it("answers 503 database-unavailable within ~2 s while it is down, discloses nothing, and recovers within ~2 s", async () => {
     const r = await requests();

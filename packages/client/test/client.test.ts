@@ -81,6 +81,7 @@ describe("@huren/client against a running gateway", () => {
     const logKey = await (await fetch(`${url}/v1/ledger/key`)).text();
     let checkpoint = "";
     for (let i = 0; i < 100; i++) {
+      await h.deps.ledger.checkpoints.tick(); // the scheduler's job (GET never signs); not started in tests
       checkpoint = await (await fetch(`${url}/v1/ledger/checkpoint`)).text();
       if (Number(checkpoint.split("\n")[1]) > answer.ledger.index) break;
       await new Promise((r) => setTimeout(r, 100));
