@@ -22,6 +22,7 @@ import { registerTileRoutes } from "./routes/tiles.ts";
 import { registerProofBundleRoute } from "./routes/proof-bundle.ts";
 import { registerKeyRoutes } from "./routes/keys.ts";
 import { registerAuditRoutes } from "./routes/audit.ts";
+import { registerSubjectRoutes } from "./routes/subjects.ts";
 import { registerSupervisionRoutes } from "./routes/supervision.ts";
 import { finishDocument } from "./routes/openapi-finish.ts";
 import { OPERATION_EXAMPLES } from "./routes/openapi-examples.ts";
@@ -95,6 +96,7 @@ export function createApp(deps: AppDeps) {
   registerProofBundleRoute(app, kit);
   registerKeyRoutes(app, kit);
   registerAuditRoutes(app, kit);
+  registerSubjectRoutes(app, kit);
   registerSupervisionRoutes(app, kit);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "signedRequest", {

@@ -145,18 +145,28 @@ describe("conformance check", () => {
     expect((await json(await h.call(dept, "GET", `/v1/adapters/${ID}`))).body.state).toBe("enabled");
   });
 
-  it("checks an http adapter end to end, including the department's answer signature", async () => {
+  it("checks an http adapter end to end, including the department's answer signature; without a probe it is unproven, not passed", async () => {
     const r = await json(await h.call(h.admin, "POST", "/v1/adapters/cc-civil-affairs-http/check"));
-    expect(r.body.ok).toBe(true);
+    expect(r.body).toMatchObject({ ok: false, outcome: "unproven" });
     expect(r.body.steps.map((s: any) => [s.step, s.status])).toEqual([
       ["config", "pass"],
       ["reachability", "pass"],
-      ["probe", "pass"],
+      ["probe", "skip"],
       ["schema", "skip"],
       ["signature", "pass"],
     ]);
-    expect(r.body.steps[2].detail).toMatch(/synthetic test subject.*not found/);
+    expect(r.body.steps[2].detail).toMatch(/^unproven: a synthetic test subject .*not found.*configure a probe/);
     expect(r.body.steps[4].detail).toMatch(/signed \(EdDSA, kid .+\) and verified/);
+    // Unproven is not failing: the adapter stays in service.
+    expect((await json(await h.call(h.admin, "GET", "/v1/adapters/cc-civil-affairs-http"))).body.state).toBe("enabled");
+
+    // With a probe naming a test record it passes.
+    const current = (await json(await h.call(h.admin, "GET", "/v1/adapters/cc-civil-affairs-http"))).body;
+    const probed = { department: current.department, kind: "http", evidenceTypes: current.evidenceTypes, enabled: true, config: { ...current.config, probe: { subject: { type: "resident-id", id: DEMO_PEOPLE.zhangSan.id } } } };
+    expect((await h.call(h.admin, "PUT", "/v1/adapters/cc-civil-affairs-http", probed)).status).toBe(200);
+    const proven = await json(await h.call(h.admin, "POST", "/v1/adapters/cc-civil-affairs-http/check"));
+    expect(proven.body).toMatchObject({ ok: true, outcome: "passed" });
+    expect(proven.body.steps[2]).toMatchObject({ step: "probe", status: "pass" });
   });
 
   it("an endpoint nobody listens on fails at reachability", async () => {

@@ -7,6 +7,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { networkInterfaces } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportJWK, generateKeyPair } from "jose";
 import { checkCommand } from "../src/cli/check.ts";
@@ -17,6 +18,7 @@ const dir = join(process.cwd(), "node_modules", ".cache", `huren-docs-${process.
 let jwksServer: Server;
 let example: ChildProcess;
 let port: number;
+let jwksFetches = 0;
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -37,12 +39,16 @@ beforeAll(async () => {
   const jwk = { ...(await exportJWK(gateway.privateKey)), kid: "gw-docs" };
   const { d: _d, ...pub } = jwk;
   await writeFile(join(dir, "gateway-key.json"), JSON.stringify({ jwk }));
-  jwksServer = createServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [pub] })));
+  jwksServer = createServer((_req, res) => {
+    jwksFetches++;
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [pub] }));
+  });
   await new Promise<void>((r) => jwksServer.listen(0, "127.0.0.1", r));
 
   port = await freePort();
   example = spawn(process.execPath, [join(dir, "lookup-server.mjs")], {
-    env: { ...process.env, PORT: String(port), HUREN_GATEWAY_ID: GATEWAY_ID, DEPARTMENT_ID: "cc-civil-affairs", HUREN_JWKS_URL: `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks` },
+    // The local test key, as the doc says (the JWKS server below is there to show it is not asked).
+    env: { ...process.env, PORT: String(port), HUREN_GATEWAY_ID: GATEWAY_ID, DEPARTMENT_ID: "cc-civil-affairs", HUREN_TEST_KEY: join(dir, "gateway-key.json"), HUREN_JWKS_URL: `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks` },
     stdio: "ignore",
   });
   // Up when it accepts connections.
@@ -69,12 +75,22 @@ describe("the example server in docs/departments.md", () => {
     expect(ok).toBe(true);
   });
 
-  it("answers not found for anyone else, and refuses a token the gateway did not sign", async () => {
+  it("answers not found for anyone else (unproven without a test subject), and refuses a token the gateway did not sign", async () => {
     const lines: string[] = [];
-    expect(await checkCommand(args(["--signing-key", join(dir, "gateway-key.json")]), (l) => lines.push(l))).toBe(true);
-    expect(lines.join("\n")).toMatch(/✓ probe .*not found/);
+    expect(await checkCommand(args(["--signing-key", join(dir, "gateway-key.json")]), (l) => lines.push(l))).toBe(false);
+    expect(lines.join("\n")).toMatch(/– probe +unproven: a synthetic test subject .*not found/);
+    expect(lines.join("\n")).toMatch(/^UNPROVEN/m);
     const refused: string[] = [];
     expect(await checkCommand(args([]), (l) => refused.push(l))).toBe(false);
     expect(refused.join("\n")).toMatch(/✗ probe .*HTTP 401/);
+  });
+
+  it("trusts the local test key without fetching any JWKS, and listens on loopback only", async () => {
+    expect(jwksFetches).toBe(0);
+    const outside = Object.values(networkInterfaces()).flat().find((i) => i && i.family === "IPv4" && !i.internal);
+    if (outside) {
+      const reached = await fetch(`http://${outside.address}:${port}/huren/lookup`, { method: "POST", signal: AbortSignal.timeout(2000) }).then(() => true, () => false);
+      expect(reached).toBe(false);
+    }
   });
 });

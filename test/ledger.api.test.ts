@@ -133,10 +133,10 @@ describe("auditor API", () => {
   it("searches by person (keyed reference), newest first, with a cursor", async () => {
     const liSi = { type: "resident-id", id: DEMO_PEOPLE.liSi.id };
     for (let i = 0; i < 3; i++) await h.call(w.window, "POST", "/v1/verifications", { matter: HOUSING, case: `LS-${i}`, subject: liSi });
-    const page1 = (await (await h.call(auditor, "POST", "/v1/audit/search", { subject: liSi, limit: 2 })).json()) as any;
+    const page1 = (await (await h.call(auditor, "POST", "/v1/audit/search", { subject: liSi, purpose: "AUD-1", limit: 2 })).json()) as any;
     expect(page1.entries.map((e: any) => e.entry.case)).toEqual(["LS-2", "LS-1"]);
     expect(page1.nextCursor).toBeTruthy();
-    const page2 = (await (await h.call(auditor, "POST", "/v1/audit/search", { subject: liSi, limit: 2, cursor: page1.nextCursor })).json()) as any;
+    const page2 = (await (await h.call(auditor, "POST", "/v1/audit/search", { subject: liSi, purpose: "AUD-1", limit: 2, cursor: page1.nextCursor })).json()) as any;
     expect(page2.entries.map((e: any) => e.entry.case)).toEqual(["LS-0"]);
     expect(page2.nextCursor).toBeNull();
     const filtered = (await (await h.call(auditor, "POST", "/v1/audit/search", { requester: "nanguan-window-01", evidenceType: "subsistence-allowance.certificate", decision: "permitted", case: "LS-1" })).json()) as any;
@@ -146,8 +146,11 @@ describe("auditor API", () => {
   });
 
   it("the subject report says who looked, when, why, on which basis, with what outcome", async () => {
-    const report = (await (await h.call(auditor, "POST", "/v1/audit/subject-report", { subject: { type: "resident-id", id: DEMO_PEOPLE.liSi.id } })).json()) as any;
-    expect(report.accesses.length).toBe(3);
+    const report = (await (await h.call(auditor, "POST", "/v1/audit/subject-report", { subject: { type: "resident-id", id: DEMO_PEOPLE.liSi.id }, purpose: "AUD-1" })).json()) as any;
+    // The three verifications, and the two searches by person above, listed as auditor accesses.
+    expect(report.accesses.map((a: any) => a.kind)).toEqual(["audit-access", "audit-access", "verification", "verification", "verification"]);
+    expect(report.accesses[0]).toMatchObject({ by: { id: auditor.id, kind: "auditor" }, operator: auditor.uid, action: "search", purpose: "AUD-1" });
+    report.accesses.splice(0, 2);
     const [latest] = report.accesses;
     expect(latest).toMatchObject({
       window: { id: "nanguan-window-01", region: "220102" },
@@ -160,7 +163,7 @@ describe("auditor API", () => {
   });
 
   it("exports JSON Lines and CSV, streamed, oldest first", async () => {
-    const res = await h.call(auditor, "GET", "/v1/audit/export?format=jsonl&fromIndex=2&toIndex=5");
+    const res = await h.call(auditor, "GET", "/v1/audit/export?format=jsonl&fromIndex=2&toIndex=5&purpose=AUD-1");
     expect(res.headers.get("content-type")).toBe("application/x-ndjson");
     const lines = (await res.text()).trim().split("\n").map((l) => JSON.parse(l));
     expect(lines.map((l) => l.index)).toEqual([2, 3, 4]);
@@ -168,10 +171,11 @@ describe("auditor API", () => {
       const canonical = (await import("../src/ledger/append.ts")).canonicalEntry(l.entry);
       expect(Buffer.from(leafHash(new TextEncoder().encode(canonical))).toString("base64")).toBe(l.leafHash);
     }
-    const csv = await (await h.call(auditor, "GET", "/v1/audit/export?format=csv&toIndex=3")).text();
-    const rows = csv.trim().split("\r\n");
-    expect(rows[0]).toBe("index,recordedAt,verificationId,requester,uid,matter,case,decision,evidenceTypes,subjectRef,leafHash,entry");
-    expect(rows.length).toBe(4);
+    // Response.text() drops a byte order mark, so read the bytes.
+    const bytes = Buffer.from(await (await h.call(auditor, "GET", "/v1/audit/export?format=csv&toIndex=3&purpose=AUD-1")).arrayBuffer());
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const csv = bytes.toString("utf8");
+    expect(csv.slice(1).startsWith("序号 index,")).toBe(true);
     expect(csv).not.toContain(zhangSan.id);
   });
 });

@@ -10,6 +10,8 @@ import type { Secrets } from "../crypto/secrets.ts";
 import { subjectSchema } from "../catalog/subject.ts";
 import { HurenError } from "../errors.ts";
 import { b64url, fromB64url } from "../crypto/encoding.ts";
+import { fromBound, timeBoundSchema, toBound } from "./dates.ts";
+import { purposeSchema } from "./access-log.ts";
 
 export const DECISIONS = ["permitted", "partial", "denied"] as const;
 
@@ -22,12 +24,16 @@ export const auditSearchSchema = z
     matter: z.string().max(64).optional(),
     evidenceType: z.string().max(64).optional(),
     decision: z.enum(DECISIONS).optional(),
-    from: z.iso.datetime({ offset: true }).optional(),
-    to: z.iso.datetime({ offset: true }).optional(),
+    from: timeBoundSchema.optional(),
+    to: timeBoundSchema.optional(),
     cursor: z.string().max(64).optional(),
     limit: z.number().int().min(1).max(500).default(50),
+    purpose: purposeSchema.optional().describe("Required with `subject` (§5.4): the case or ticket reference; the search is then ledgered"),
   })
-  .strict();
+  .strict()
+  .superRefine((q, ctx) => {
+    if (q.subject && q.purpose === undefined) ctx.addIssue({ code: "custom", path: ["purpose"], message: "purpose is required when searching by person (the case or ticket reference, 1–128 characters)" });
+  });
 export type AuditSearch = z.infer<typeof auditSearchSchema>;
 
 export interface AuditHit {
@@ -49,7 +55,7 @@ function decodeCursor(cursor: string): number {
 }
 
 /** The WHERE conditions shared by search and the subject report. */
-export async function auditConditions(secrets: Secrets, q: Omit<AuditSearch, "limit" | "cursor">): Promise<SQL[]> {
+export async function auditConditions(secrets: Secrets, q: Omit<AuditSearch, "limit" | "cursor" | "purpose">): Promise<SQL[]> {
   const where: SQL[] = [];
   if (q.subject) where.push(eq(ledgerEntries.subjectRef, await secrets.subjectRef(q.subject)));
   if (q.requester) where.push(eq(ledgerEntries.requester, q.requester));
@@ -58,8 +64,8 @@ export async function auditConditions(secrets: Secrets, q: Omit<AuditSearch, "li
   if (q.matter) where.push(eq(ledgerEntries.matter, q.matter));
   if (q.decision) where.push(eq(ledgerEntries.decision, q.decision));
   if (q.evidenceType) where.push(sql`${ledgerEntries.evidenceTypes} @> ${JSON.stringify([q.evidenceType])}::jsonb`);
-  if (q.from) where.push(gte(ledgerEntries.recordedAt, new Date(q.from)));
-  if (q.to) where.push(lte(ledgerEntries.recordedAt, new Date(q.to)));
+  if (q.from) where.push(gte(ledgerEntries.recordedAt, fromBound(q.from)));
+  if (q.to) where.push(lte(ledgerEntries.recordedAt, toBound(q.to)));
   return where;
 }
 
@@ -68,7 +74,7 @@ export async function auditConditions(secrets: Secrets, q: Omit<AuditSearch, "li
  * const page = await searchLedger(db, secrets, { subject: { type: "resident-id", id }, limit: 50 });
  * // page.entries newest first; pass page.nextCursor back for the next page
  */
-export async function searchLedger(db: Db, secrets: Secrets, q: AuditSearch): Promise<{ entries: AuditHit[]; nextCursor: string | null }> {
+export async function searchLedger(db: Db, secrets: Secrets, q: Omit<AuditSearch, "purpose">): Promise<{ entries: AuditHit[]; nextCursor: string | null }> {
   const where = await auditConditions(secrets, q);
   if (q.cursor) where.push(lt(ledgerEntries.idx, decodeCursor(q.cursor)));
   const rows = await db

@@ -101,7 +101,7 @@ async function adapterFrom(values: Values): Promise<{ id: string; department: st
 }
 
 /**
- * Runs the check and prints it; sets the exit code (0 passed, 1 failed).
+ * Runs the check and prints it; sets the exit code (0 passed, 1 failed or unproven).
  * @example
  * await checkCommand(["--endpoint", "http://127.0.0.1:8788/huren/lookup", "--department", "cc-civil-affairs",
  *   "--evidence-type", "subsistence-allowance.certificate"], (line) => console.log(line));
@@ -156,7 +156,7 @@ export async function checkCommand(argv: string[], print: (line: string) => void
     else {
       const refused = report.steps.some((s) => s.status === "fail" && /HTTP 40[13]\b/.test(s.detail));
       if (refused && ephemeral) print(`  note: requests were signed with a throwaway key (kid ${signer.kid}); pass --signing-key with a key your server trusts as the gateway's`);
-      print(report.ok ? `PASS (${report.ms} ms)` : `FAIL (${report.ms} ms)`);
+      print(report.ok ? `PASS (${report.ms} ms)` : report.outcome === "unproven" ? `UNPROVEN (${report.ms} ms): pass --subject with a test record's id to prove lookups` : `FAIL (${report.ms} ms)`);
     }
     return report.ok;
   } finally {

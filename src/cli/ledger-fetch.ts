@@ -19,7 +19,8 @@ import { loadKeyFile, requestToken, type KeyFile } from "./client.ts";
 import { args, readKey, readText, UsageError } from "./ledger-io.ts";
 
 export const FETCH_USAGE = `  huren ledger fetch --auditor-key FILE [--gateway URL] [--out DIR] [--key KEY]
-               [--since OLD_CHECKPOINT] [--receipt FILE.jws] [--from-index N]      (download for offline checks)`;
+               [--since OLD_CHECKPOINT] [--receipt FILE.jws] [--from-index N]
+               [--purpose REF]                                                    (download for offline checks)`;
 
 const out = (line: string) => process.stdout.write(line + "\n");
 
@@ -44,6 +45,8 @@ export async function fetchCommand(argv: string[]): Promise<void> {
     since: { type: "string" },
     receipt: { type: "string" },
     "from-index": { type: "string" },
+    // The export is ledgered with a purpose (§5.4); a whole-ledger check needs no case of its own.
+    purpose: { type: "string", default: "ledger verification" },
   });
   if (!values["auditor-key"]) throw new UsageError("--auditor-key is required (a key file of an auditor member)");
   const auth = await loadKeyFile(values["auditor-key"]).catch((err: unknown) => {
@@ -81,7 +84,7 @@ export async function fetchCommand(argv: string[]): Promise<void> {
   const files = [keyPath, await save(`checkpoint-${size}.txt`, note), await save("jwks.json", await (await get(gateway, "/.well-known/jwks.json")).text())];
 
   // Up to the checkpoint's size, so the export and the checkpoint describe the same tree.
-  const range = `${fromIndex !== undefined ? `&fromIndex=${fromIndex}` : ""}&toIndex=${size}`;
+  const range = `&purpose=${encodeURIComponent(values.purpose!)}${fromIndex !== undefined ? `&fromIndex=${fromIndex}` : ""}&toIndex=${size}`;
   const exportPath = join(dir, fromIndex !== undefined ? `entries-${fromIndex}-${size}.jsonl` : `entries-${size}.jsonl`);
   const res = await get(gateway, `/v1/audit/export?format=jsonl${range}`, auth);
   await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), createWriteStream(exportPath));

@@ -1,7 +1,8 @@
 /**
- * `huren` — the command line: `verify` (a signed verification, printing the answer and the
- * checked receipt), `keygen` (a member key pair), `secret` (a new HUREN_SECRET), `check` (a
- * department's conformance check before registering an adapter).
+ * `huren` — the command line for every role (docs/cli.md): `verify` (a window's signed
+ * verification, printing the answer and the checked receipt), `keygen`, `secret`, `check` (a
+ * department's conformance check before registering), `ledger` (the offline verifier), admin
+ * `apply`/`diff` and lists, department `adapters …`, auditor `audit …`.
  */
 import { parseArgs } from "node:util";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
@@ -9,6 +10,10 @@ import { generateSecret } from "../crypto/secrets.ts";
 import { checkReceipt, loadKeyFile, signedFetch } from "./client.ts";
 import { CHECK_USAGE, checkCommand } from "./check.ts";
 import { LEDGER_USAGE, ledgerCommand } from "./ledger.ts";
+import { ADMIN_USAGE, applyCommand, diffCommand, listCommand } from "./admin.ts";
+import { ADAPTERS_USAGE, adaptersCommand } from "./adapters.ts";
+import { AUDIT_USAGE, auditCommand } from "./audit.ts";
+import { EXIT, exitQuietlyOnEpipe, reportError, usage } from "./output.ts";
 import { WITNESS_USAGE, witnessCommand } from "../witness/command.ts";
 import { RECEIPT_USAGE, receiptCommand } from "./receipt.ts";
 import { KEYS_USAGE, keysCommand } from "./keys.ts";
@@ -24,7 +29,12 @@ ${LEDGER_USAGE}
 ${WITNESS_USAGE}
 ${RECEIPT_USAGE}
 ${KEYS_USAGE}
-${SUPERVISION_USAGE}`;
+${ADMIN_USAGE}
+${ADAPTERS_USAGE}
+${AUDIT_USAGE}
+${SUPERVISION_USAGE}
+
+exit codes: 0 done, 1 refused or failed, 2 usage, 3 gateway unreachable, 4 diff found changes`;
 
 async function verifyCommand(argv: string[]) {
   const { values } = parseArgs({
@@ -41,7 +51,7 @@ async function verifyCommand(argv: string[]) {
       json: { type: "boolean", default: false },
     },
   });
-  if (!values.key || !values.matter || !values.case || !values.subject) throw new Error(`verify needs --key, --matter, --case and --subject\n${USAGE}`);
+  if (!values.key || !values.matter || !values.case || !values.subject) throw usage("verify needs --key, --matter, --case and --subject");
   const [type, ...rest] = values.subject.split(":");
   const key = await loadKeyFile(values.key);
   const gateway = values.gateway ?? key.gateway;
@@ -74,7 +84,7 @@ async function verifyCommand(argv: string[]) {
 
 async function keygenCommand(argv: string[]) {
   const { values } = parseArgs({ args: argv, options: { member: { type: "string" }, gateway: { type: "string", default: "http://127.0.0.1:8787" }, "gateway-id": { type: "string", default: "huren.localhost" }, uid: { type: "string" } } });
-  if (!values.member) throw new Error(`keygen needs --member\n${USAGE}`);
+  if (!values.member) throw usage("keygen needs --member");
   const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
   const jwk = await exportJWK(privateKey);
   jwk.kid = (await calculateJwkThumbprint({ kty: jwk.kty!, crv: jwk.crv!, x: jwk.x! })).slice(0, 16);
@@ -100,6 +110,18 @@ async function main(argv: string[]) {
       return;
     case "keygen":
       return keygenCommand(rest);
+    case "apply":
+      return applyCommand(rest);
+    case "diff":
+      return diffCommand(rest);
+    case "members":
+    case "matters":
+    case "policies":
+      return listCommand(command, rest);
+    case "adapters":
+      return adaptersCommand(rest);
+    case "audit":
+      return auditCommand(rest);
     case "witness":
       return witnessCommand(rest);
     case "secret":
@@ -107,11 +129,9 @@ async function main(argv: string[]) {
       return;
     default:
       process.stdout.write(USAGE + "\n");
-      if (command && command !== "help" && command !== "--help") process.exitCode = 2;
+      if (command && command !== "help" && command !== "--help") process.exitCode = EXIT.usage;
   }
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`huren: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
-});
+exitQuietlyOnEpipe();
+main(process.argv.slice(2)).catch(reportError);

@@ -24,6 +24,8 @@ export const DEMO_PEOPLE = {
   zhaoLiu: { id: makeResidentId("22010219920308456"), name: "赵六" },
   /** 孙七: the demo civil-affairs server's record system is "down" for him (an unavailable item, for supervision). */
   sunQi: { id: makeResidentId("22010519870215567"), name: "孙七" },
+  /** 周八: 低保 certificate expired (not renewed). */
+  zhouBa: { id: makeResidentId("22010519700512567"), name: "周八" },
 } as const;
 
 export const DEMO_COMPANY = { id: makeUscc("91220102MA17X8Y9L"), name: "长春市南关区示例商贸有限公司" };
@@ -45,6 +47,13 @@ export const CIVIL_AFFAIRS_RECORDS: Record<string, DemoRecord[]> = {
       status: "revoked",
       certificateId: "DB-220103-2023-00108",
       claims: { certificateNo: "DB-220103-2023-00108", householdSize: 2, monthlyAmount: 1360, validFrom: "2023-03-01", validUntil: "2025-02-28", region: "220103" },
+    },
+    {
+      ...person(DEMO_PEOPLE.zhouBa),
+      status: "expired",
+      certificateId: "DB-220105-2022-00311",
+      validUntil: "2024-12-31",
+      claims: { certificateNo: "DB-220105-2022-00311", householdSize: 1, monthlyAmount: 780, validFrom: "2022-01-01", validUntil: "2024-12-31", region: "220105" },
     },
   ],
 };

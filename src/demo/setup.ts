@@ -1,7 +1,9 @@
 /**
  * The demo a newcomer gets from `npm start` without a bootstrap file: a window, five
  * departments (one a real HTTP server on loopback, four fixture-backed), matters and policies,
- * and a key file for the CLI. Keys are generated into the data directory, never the repo.
+ * and a CLI key file for every role (`<dataDir>/demo/<member>.cli.json`: window, department,
+ * auditor, admin, consent collector, and a window in another city whose look-ups Changchun's
+ * certificates are not recognised for). Keys are generated into the data directory, never the repo.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -17,7 +19,12 @@ import { DEMO_MATTERS, DEMO_POLICIES } from "./catalog.ts";
 export const DEMO_WINDOW = "nanguan-window-01";
 export const DEMO_ADMIN = "demo-admin";
 export const DEMO_SUPERVISOR = "city-supervision";
-const CIVIL_AFFAIRS = "cc-civil-affairs";
+export const DEMO_AUDITOR = "cc-audit-office";
+export const DEMO_COLLECTOR = "cc-service-app";
+/** A window in Jilin city (another prefecture): Changchun's certificates are not recognised there. */
+export const DEMO_OTHER_WINDOW = "jilin-window-01";
+export const DEMO_DEPARTMENT = "cc-civil-affairs";
+const CIVIL_AFFAIRS = DEMO_DEPARTMENT;
 
 interface StoredKey {
   jwk: JWK;
@@ -45,6 +52,8 @@ export interface DemoHandle {
   adminKeyFile: string;
   /** Key file for `huren supervision … --key` (§10). */
   supervisorKeyFile: string;
+  /** Every role's key file, by member id. */
+  keyFiles: Record<string, string>;
   department: RunningDepartment;
   close(): Promise<void>;
 }
@@ -60,6 +69,9 @@ export async function startDemo(o: { db: Db; secrets: Secrets; keys: GatewayKeys
   const adminKey = await demoKey(dir, DEMO_ADMIN);
   const supervisorKey = await demoKey(dir, DEMO_SUPERVISOR);
   const deptKey = await demoKey(dir, CIVIL_AFFAIRS);
+  const auditorKey = await demoKey(dir, DEMO_AUDITOR);
+  const collectorKey = await demoKey(dir, DEMO_COLLECTOR);
+  const otherWindowKey = await demoKey(dir, DEMO_OTHER_WINDOW);
 
   const start = (port: number) =>
     startDepartmentServer({
@@ -89,6 +101,9 @@ export async function startDemo(o: { db: Db; secrets: Secrets; keys: GatewayKeys
       { id: DEMO_SUPERVISOR, kind: "supervisor", name: "长春市政务服务电子监察室", jwks: { keys: [supervisorKey.publicJwk] }, enabled: true },
       { id: DEMO_WINDOW, kind: "window", name: "南关区政务服务中心 一窗受理 01", region: "220102", jwks: { keys: [windowKey.publicJwk] }, enabled: true },
       { ...dept(CIVIL_AFFAIRS, "长春市民政局"), jwks: { keys: [deptKey.publicJwk] } },
+      { id: DEMO_AUDITOR, kind: "auditor", name: "长春市政务服务监督审计处", region: "220100", jwks: { keys: [auditorKey.publicJwk] }, enabled: true },
+      { id: DEMO_COLLECTOR, kind: "consent-collector", name: "长春市民服务 app", region: "220100", jwks: { keys: [collectorKey.publicJwk] }, enabled: true },
+      { id: DEMO_OTHER_WINDOW, kind: "window", name: "吉林市船营区政务服务中心 01", region: "220204", jwks: { keys: [otherWindowKey.publicJwk] }, enabled: true },
       dept("cc-housing", "长春市住房保障和房屋管理局"),
       dept("cc-market-regulation", "长春市市场监督管理局"),
       dept("cc-hrss", "长春市人力资源和社会保障局"),
@@ -111,10 +126,21 @@ export async function startDemo(o: { db: Db; secrets: Secrets; keys: GatewayKeys
     await writeFile(file, JSON.stringify({ gateway: o.gatewayUrl, gatewayId: o.gatewayId, member, uid, jwk: key.jwk }, null, 2), { mode: 0o600 });
     return file;
   };
+  // The department's key signs its answers and its own requests (huren adapters …) alike.
+  const keyFiles: Record<string, string> = {
+    [DEMO_WINDOW]: await keyFile(DEMO_WINDOW, windowKey, "clerk-0042"),
+    [DEMO_ADMIN]: await keyFile(DEMO_ADMIN, adminKey, undefined),
+    [CIVIL_AFFAIRS]: await keyFile(CIVIL_AFFAIRS, deptKey, undefined),
+    [DEMO_AUDITOR]: await keyFile(DEMO_AUDITOR, auditorKey, "audit-staff-07"),
+    [DEMO_COLLECTOR]: await keyFile(DEMO_COLLECTOR, collectorKey, undefined),
+    [DEMO_OTHER_WINDOW]: await keyFile(DEMO_OTHER_WINDOW, otherWindowKey, "clerk-0007"),
+    [DEMO_SUPERVISOR]: await keyFile(DEMO_SUPERVISOR, supervisorKey, "sup-01"),
+  };
   return {
-    windowKeyFile: await keyFile(DEMO_WINDOW, windowKey, "clerk-0042"),
-    adminKeyFile: await keyFile(DEMO_ADMIN, adminKey, undefined),
-    supervisorKeyFile: await keyFile(DEMO_SUPERVISOR, supervisorKey, "sup-01"),
+    windowKeyFile: keyFiles[DEMO_WINDOW]!,
+    adminKeyFile: keyFiles[DEMO_ADMIN]!,
+    supervisorKeyFile: keyFiles[DEMO_SUPERVISOR]!,
+    keyFiles,
     department,
     close: () => department.close(),
   };

@@ -10,6 +10,7 @@ import { HurenError, notFound } from "../errors.ts";
 import { memberIdSchema } from "../members/members.ts";
 import { adapterBodySchema, getAdapter, listAdapterVersions, putAdapter } from "../sources/store.ts";
 import { checkAdapter, getAdapterStatus, listAdapterStatus } from "../sources/status.ts";
+import { keepSealed } from "../sources/keep-sealed.ts";
 import { jsonContent, signedProblems, type RouteKit } from "./kit.ts";
 
 const checkStepSchema = z.object({
@@ -19,7 +20,8 @@ const checkStepSchema = z.object({
   ms: z.number().optional(),
 });
 const checkReportSchema = z.object({
-  ok: z.boolean(),
+  ok: z.boolean().describe("true only when the check passed"),
+  outcome: z.enum(["passed", "failed", "unproven"]).optional().describe("unproven: nothing failed, but without a probe nothing showed the adapter finds a record"),
   adapter: z.string(),
   kind: z.enum(["http", "sql", "fixture"]),
   version: z.number().int().optional(),
@@ -88,7 +90,7 @@ export function registerAdapterRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
       path: "/v1/adapters/{id}",
       tags,
       security,
-      summary: "Register or change an adapter (admin, or the owning department). A change is a new version; secrets are never echoed.",
+      summary: 'Register or change an adapter (admin, or the owning department). A change is a new version; secrets are never echoed, and a config value sent back as "(sealed)" keeps the stored one.',
       middleware: kit.signed(["admin", "department"], true),
       request: { params: idParam, body: { content: { "application/json": { schema: adapterBodySchema } }, required: true } },
       responses: {
@@ -101,8 +103,8 @@ export function registerAdapterRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const body = c.req.valid("json");
       const caller = c.get("caller").member;
+      const body = await keepSealed(db, secrets, id, c.req.valid("json"));
       if (caller.kind === "department") {
         const existing = await getAdapter(db, id);
         if (body.department !== caller.id || (existing && existing.department !== caller.id)) throw notYours(id);

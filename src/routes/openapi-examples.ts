@@ -75,6 +75,33 @@ const policy = {
   },
 };
 
+/** A person's accesses: a verification, and an auditor's search listed as such (§5.4). */
+const accesses = [
+  {
+    kind: "audit-access",
+    time: "2026-11-22T02:10:00Z",
+    index: 4980,
+    leafHash: "Yq0n3d0Zr8cJm2mQ1pXo3w0t2kF5vQmM8bD7l1sN4aE=",
+    by: { id: "cc-audit-office", name: "长春市政务服务监督审计处", kind: "auditor" },
+    operator: "audit-staff-07",
+    action: "search",
+    purpose: "AUD-2026-031",
+  },
+  {
+    kind: "verification",
+    time: NOW,
+    index: 4711,
+    leafHash: "gSKyXoYZUgZ6jduWYrkDOARinOMGJveXjgMkBTcdPlQ=",
+    verificationId: "vf_01JDQ5X7R5M3V9S1K8T2W4Y6ZA",
+    window: { id: "nanguan-window-01", name: "南关区政务服务中心 01 号窗口", region: "220102" },
+    operator: "clerk-007",
+    matter: { code: "220100-public-rental-housing", name: "公共租赁住房保障资格申请" },
+    case: "NG-2026-000123",
+    consent: null,
+    items: [{ evidenceType: "subsistence-allowance.certificate", decision: "permit", basis: "statutory", citation: "《社会救助暂行办法》第十一条", disclosed: ["valid", "validUntil"], outcome: "verified", source: "cc-civil-affairs-http", reasons: [] }],
+  },
+];
+
 export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
   "GET /.well-known/jwks.json": { responses: { 200: { keys: [{ ...ED25519, kid: "gw-2026-11", alg: "EdDSA", use: "sig" }] } } },
   "GET /healthz": { responses: { 200: { status: "ok" } } },
@@ -138,16 +165,15 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
   "GET /v1/ledger/proofs/inclusion": { responses: { 200: { hashes: ["B95lDa8R83lS8n0eG+o0buTxRKQTYFi//1U8anccXmA=", "EKNzoDWG8LGC0Yp9o+sv3qllpMP9uHQ9B20KNL+Q1zs="] } } },
   "GET /v1/ledger/proofs/consistency": { responses: { 200: { hashes: ["RoopEkOdqkYqMB4MJXrbt/hMjOxsVn0IrWjpz1ZMMes="] } } },
   "POST /v1/audit/search": {
-    request: { subject: { type: "resident-id", id: ID }, from: "2026-11-01T00:00:00+08:00", limit: 50 },
+    request: { subject: { type: "resident-id", id: ID }, purpose: "AUD-2026-031", from: "2026-11-01", limit: 50 },
     responses: { 200: { entries: [{ index: 4711, recordedAt: NOW, entry, leafHash: "gSKyXoYZUgZ6jduWYrkDOARinOMGJveXjgMkBTcdPlQ=" }], nextCursor: null } },
   },
   "POST /v1/audit/subject-report": {
+    request: { subject: { type: "resident-id", id: ID }, purpose: "AUD-2026-031" },
+    responses: { 200: { accesses, nextCursor: null } },
+  },
+  "POST /v1/subjects/access-report": {
     request: { subject: { type: "resident-id", id: ID } },
-    responses: {
-      200: {
-        accesses: [{ index: 4711, at: NOW, requester: "nanguan-window-01", uid: "clerk-007", matter: "220100-public-rental-housing", case: "NG-2026-000123", items: entry.items }],
-        nextCursor: null,
-      },
-    },
+    responses: { 200: { accesses, nextCursor: null } },
   },
 };

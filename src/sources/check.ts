@@ -27,7 +27,15 @@ export interface CheckStep {
 }
 
 export interface CheckReport {
+  /** Passed: nothing failed and the probe proved the adapter finds a record (or was asked not to). */
   ok: boolean;
+  /**
+   * `unproven`: nothing failed, but nothing shows the adapter finds anyone — an http or sql
+   * adapter without a `probe` whose synthetic subject was "not found", which an endpoint that
+   * answers `found: false` to everything would pass too. Not a failure (the adapter stays
+   * usable), not a pass.
+   */
+  outcome: "passed" | "failed" | "unproven";
   adapter: string;
   kind: AdapterKind;
   /** The registered version checked; absent for a check before registration (CLI). */
@@ -97,8 +105,12 @@ export async function runConformanceCheck(input: ConformanceInput): Promise<Chec
     input.onStep?.(step);
   };
   const skipRest = (from: StepName[], why: string) => from.forEach((step) => add({ step, status: "skip", detail: why }));
-  const report = (): CheckReport => ({
-    ok: steps.every((s) => s.status !== "fail"),
+  let unproven = false;
+  const report = (): CheckReport => {
+    const outcome = steps.some((s) => s.status === "fail") ? "failed" : unproven ? "unproven" : "passed";
+    return { ok: outcome === "passed", outcome, ...rest() };
+  };
+  const rest = () => ({
     adapter: input.id,
     kind: input.kind,
     ...(input.version !== undefined ? { version: input.version } : {}),
@@ -168,12 +180,16 @@ export async function runConformanceCheck(input: ConformanceInput): Promise<Chec
     if (!reachedBefore) add({ step: "reachability", status: "pass", detail: answered, ms });
     const outcome = result.outcome === "found" ? `found (status ${result.status})` : "not found";
     const expected = expect === "any" || expect === result.outcome;
-    add({
-      step: "probe",
-      status: expected ? "pass" : "fail",
-      detail: `lookup of ${who} for ${def.type}: ${outcome}${expected ? "" : `, expected ${expect === "found" ? "found" : "not found"}`}`,
-      ms,
-    });
+    if (!probe && input.kind !== "fixture" && result.outcome === "not_found") {
+      unproven = true;
+      add({ step: "probe", status: "skip", detail: `unproven: ${who} for ${def.type} was not found, as expected, but an endpoint that finds no one would answer the same; configure a probe (a test record's subject) to prove lookups`, ms });
+    } else
+      add({
+        step: "probe",
+        status: expected ? "pass" : "fail",
+        detail: `lookup of ${who} for ${def.type}: ${outcome}${expected ? "" : `, expected ${expect === "found" ? "found" : "not found"}`}`,
+        ms,
+      });
 
     // 4. schema
     if (result.outcome === "found") {

@@ -27,7 +27,9 @@ export function adapterState(record: AdapterRecord, health: AdapterHealth): Adap
   if (!record.enabled) return "disabled";
   const breakerTripped = health.version === record.version && health.breaker.state !== "closed";
   const check = record.lastCheck;
-  const checkFailed = check !== null && check.version === record.version && !check.ok;
+  // An unproven check (no probe, nobody found) is not a failure; reports stored before outcomes
+  // existed have only ok.
+  const checkFailed = check !== null && check.version === record.version && (check.outcome ?? (check.ok ? "passed" : "failed")) === "failed";
   return breakerTripped || checkFailed ? "failing" : "enabled";
 }
 
