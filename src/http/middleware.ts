@@ -16,7 +16,15 @@ export interface AppVariables {
   /** The raw request body, read once for the `bh` check and parsed from here. */
   rawBody: Uint8Array;
   requestHash: string;
-  logFields: Record<string, unknown>;
+  /** Fields of the request's one log event; `timings` (ms per stage) is kept apart and logged last. */
+  logFields: Record<string, unknown> & { timings?: Record<string, number> };
+}
+
+const ms = (since: number) => Math.round((performance.now() - since) * 10) / 10;
+
+/** Adds a stage's duration to the request's log event. */
+export function timing(fields: AppVariables["logFields"], stage: string, since: number): void {
+  (fields.timings ??= {})[stage] = ms(since);
 }
 export type AppEnv = { Variables: AppVariables };
 
@@ -93,6 +101,7 @@ export function bodyLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const declared = Number(c.req.header("content-length") ?? "0");
     if (declared > maxBytes) throw tooLarge(maxBytes);
+    const started = performance.now();
     let body: Uint8Array | undefined;
     const incoming = nodeIncoming(c.env);
     if (incoming) {
@@ -104,6 +113,7 @@ export function bodyLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
       body = stream ? await readStream(stream, maxBytes) : new Uint8Array(0);
     }
     if (!body) throw tooLarge(maxBytes);
+    if (body.byteLength > 0) timing(c.get("logFields"), "bodyMs", started);
     c.set("rawBody", body);
     // Later readers (validators) use hono's body cache instead of the consumed stream.
     (c.req.bodyCache as Record<string, unknown>).arrayBuffer = Promise.resolve(body.buffer);
@@ -123,6 +133,8 @@ export interface AuthOptions {
 export function requireMember(options: AuthOptions, kinds: readonly MemberKind[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const url = new URL(c.req.url);
+    const started = performance.now();
+    const fields = c.get("logFields");
     const body = c.get("rawBody") ?? new Uint8Array(0);
     // The body's hash is both the `bh` check and the ledger's request hash: compute it once.
     let hash: Promise<string> | undefined;
@@ -139,12 +151,16 @@ export function requireMember(options: AuthOptions, kinds: readonly MemberKind[]
       rememberJti: options.rememberJti,
     });
     c.set("caller", caller);
-    c.get("logFields").member = caller.member.id;
+    fields.member = caller.member.id;
+    fields.memberKind = caller.member.kind;
     if (!kinds.includes(caller.member.kind)) {
       throw new HurenError("forbidden-for-kind", 403, "Forbidden for this kind of member", `a ${caller.member.kind} may not ${c.req.method} ${url.pathname}`);
     }
     c.set("requestHash", await bodyHash());
+    timing(fields, "authMs", started);
+    const handling = performance.now();
     await next();
+    timing(fields, "handlerMs", handling);
   };
 }
 

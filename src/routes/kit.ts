@@ -49,8 +49,10 @@ export function createRouteKit(deps: AppDeps): RouteKit {
     gatewayId: deps.gatewayId,
     now: deps.now,
     findMember: (id: string, opts?: { fresh?: boolean }) => members.get(id, opts),
-    rememberJti: createNonceStore(deps.db, deps.now),
+    rememberJti: createNonceStore(deps.db, deps.now, { onBatch: (size, replayed, seconds) => deps.metrics.replayBatch(size, replayed, seconds) }),
   };
+  const jtis = options.rememberJti;
+  deps.metrics.gauge({ name: "huren_replay_store_queue", help: "Request jtis waiting for the next replay-store insert.", collect: () => jtis.queued });
   return {
     deps,
     signed: (kinds, withBody = false) => (withBody ? [requireMember(options, kinds), jsonBody()] : [requireMember(options, kinds)]),
