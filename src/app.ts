@@ -2,10 +2,12 @@
  * The composition root: createApp(deps) → the Hono app. The only place routes are mounted.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { routePath } from "hono/route";
 import type { AppDeps } from "./deps.ts";
-import { bodyLimit, type AppEnv } from "./http/middleware.ts";
+import { bodyLimit, wellFormedUrl, type AppEnv } from "./http/middleware.ts";
 import { problemBody, problemResponse, toProblem, zodErrors } from "./http/problem.ts";
 import { HurenError } from "./errors.ts";
+import { loggableError } from "./db/loggable-error.ts";
 import { unavailableCode } from "./db/unavailable.ts";
 import { createRouteKit } from "./routes/kit.ts";
 import { registerPublicRoutes } from "./routes/public.ts";
@@ -33,7 +35,9 @@ export function createApp(deps: AppDeps) {
     },
   });
 
-  // One wide log event per request, with the request id; no person data (ids travel in bodies).
+  // One wide log event per request (PROTOCOL-free operator data): the request id, the route
+  // template (never the path: ids travel in paths), the member, the status and the timings.
+  // No person data: ids, names and tokens travel in bodies and headers, which are never logged.
   app.use("*", async (c, next) => {
     const requestId = c.req.header("x-request-id")?.slice(0, 64).replace(/[^\w.-]/g, "") || `req_${deps.newId()}`;
     c.set("requestId", requestId);
@@ -45,15 +49,31 @@ export function createApp(deps: AppDeps) {
     c.header("x-request-id", requestId);
     await next();
     if (c.res.headers.get("x-request-id") !== requestId) c.header("x-request-id", requestId);
-    deps.logger.info({ event: "request", requestId, method: c.req.method, path: new URL(c.req.url).pathname, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10, ...c.get("logFields") });
+    const seconds = (performance.now() - started) / 1000;
+    // The template (`/v1/members/:id`), never the path: bounded, and no ids in metrics or logs.
+    const template = routePath(c, -1);
+    const route = template === "*" || template === "/*" || template === "" ? "unmatched" : template;
+    deps.metrics.httpRequest(c.req.method, route, c.res.status, seconds);
+    const { timings, ...fields } = c.get("logFields");
+    deps.logger.info({
+      event: "request",
+      requestId,
+      method: c.req.method,
+      route,
+      status: c.res.status,
+      ms: Math.round(seconds * 10_000) / 10,
+      ...fields,
+      ...(timings ? { timings } : {}),
+    });
   });
+  app.use("*", wellFormedUrl());
   app.use("*", bodyLimit(deps.maxBodyBytes));
 
   app.onError((err, c) => {
     const requestId = c.get("requestId") ?? "unknown";
     const { problem, unexpected, databaseDown } = toProblem(err, requestId);
     c.get("logFields").problem = problem.type.split("/").pop();
-    if (unexpected) deps.logger.error({ event: "unhandled-error", requestId, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+    if (unexpected) deps.logger.error({ event: "unhandled-error", requestId, ...loggableError(err) });
     // The driver's message names the server and the query's parameters: log the code only.
     if (databaseDown) deps.logger.error({ event: "database-unavailable", requestId, code: unavailableCode(err) });
     const headers: Record<string, string> =

@@ -2,6 +2,7 @@
  * Settings, parsed from an env-like record. Pure: only the entry files read process.env.
  */
 import { z } from "zod";
+import type { LogLevel } from "./deps.ts";
 import { witnessesSchema, type WitnessConfig } from "./ledger/witness-config.ts";
 
 const gatewayId = z
@@ -24,7 +25,7 @@ const envSchema = z.object({
   /** Optional file holding that private JWK (used when HUREN_SIGNING_KEY is not set). */
   HUREN_SIGNING_KEY_FILE: z.string().optional(),
   HUREN_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
-  HUREN_LOG: z.enum(["silent", "info", "debug"]).default("info"),
+  HUREN_LOG: z.enum(["silent", "fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
   /** "off": do not migrate at start (run `npm run db:migrate` as the schema owner; the runtime role cannot). */
   HUREN_MIGRATE: z.enum(["auto", "off"]).default("auto"),
   /** "off" disables the demo even without a bootstrap file. */
@@ -61,6 +62,9 @@ const envSchema = z.object({
   /** Cosignatures a checkpoint needs before it is served; default a majority of the witnesses. */
   HUREN_WITNESS_QUORUM: z.coerce.number().int().min(0).max(32).optional(),
   HUREN_WORKERS: z.union([z.literal("auto"), z.coerce.number().int().min(1).max(256)]).default(1),
+  /** Port of the separate Prometheus listener (GET /metrics); unset = no metrics listener. */
+  HUREN_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  HUREN_METRICS_HOST: z.string().default("127.0.0.1"),
 });
 
 export interface Config {
@@ -77,13 +81,15 @@ export interface Config {
   maxBodyBytes: number;
   /** Apply migrations at start (PostgreSQL; PGlite always migrates). */
   migrate: boolean;
-  log: "silent" | "info" | "debug";
+  log: LogLevel;
   /** Demo departments and servers start only when no bootstrap file is named (§4). */
   demo: boolean;
   /** See src/config/cache.ts: how stale the hot path's configuration can get without a notification. */
   configCacheTtlMs: number;
   /** Gateway processes to run; "auto" is resolved by the entry (it knows the CPU count). */
   workers: number | "auto";
+  /** The metrics listener, or undefined for none (src/metrics/server.ts). */
+  metrics: { host: string; port: number } | undefined;
   /** How often the checkpoint scheduler signs while entries arrive. */
   checkpointIntervalMs: number;
   /** HUREN_WITNESSES, when set (it then replaces the bootstrap file's `witnesses`). */
@@ -132,6 +138,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     demo: e.HUREN_BOOTSTRAP === undefined && e.HUREN_DEMO === "auto",
     configCacheTtlMs: e.HUREN_CONFIG_CACHE_TTL_MS,
     workers: e.HUREN_WORKERS,
+    metrics: e.HUREN_METRICS_PORT === undefined ? undefined : { host: e.HUREN_METRICS_HOST, port: e.HUREN_METRICS_PORT },
     checkpointIntervalMs: e.HUREN_CHECKPOINT_INTERVAL_MS,
     witnesses: e.HUREN_WITNESSES,
     witnessQuorum: e.HUREN_WITNESS_QUORUM,

@@ -8,10 +8,21 @@ import type { LedgerWriter } from "./ledger/writer.ts";
 import type { CheckpointScheduler } from "./ledger/scheduler.ts";
 import type { WitnessClient } from "./ledger/witnesses.ts";
 import type { ConfigCache } from "./config/cache.ts";
+import type { Metrics } from "./metrics/metrics.ts";
 
+/** HUREN_LOG: pino's levels; `silent` logs nothing. */
+export type LogLevel = "silent" | "fatal" | "error" | "warn" | "info" | "debug" | "trace";
+
+/**
+ * Structured events, one object each, never person data (src/logging/: pino on Node, console on
+ * Workers, both redacting REDACT_PATHS as a safety net). `warn` and `debug` are optional so a test
+ * can hand in a two-method stub.
+ */
 export interface Logger {
   info(event: Record<string, unknown>): void;
   error(event: Record<string, unknown>): void;
+  warn?(event: Record<string, unknown>): void;
+  debug?(event: Record<string, unknown>): void;
 }
 
 /** The API reference viewer's script and style (Swagger UI), when the entry could load them. */
@@ -39,17 +50,13 @@ export interface AppDeps {
   now: () => Date;
   newId: () => string;
   logger: Logger;
+  /**
+   * Figures for Prometheus (src/metrics/metrics.ts). Other parts of the gateway add their own
+   * scrape-time gauges with `deps.metrics.gauge({ name, help, collect })`.
+   */
+  metrics: Metrics;
   /** Swagger UI for /docs; without it /docs is a plain page rendered from /openapi.json. */
   docsAssets?: DocsAssets;
   /** Upper bound on any one department lookup. Default 10 s. */
   lookupDeadlineMs?: number;
 }
-
-export const jsonLogger = (level: "silent" | "info" | "debug", write: (line: string) => void = (l) => process.stdout.write(l + "\n")): Logger => ({
-  info: (event) => {
-    if (level !== "silent") write(JSON.stringify({ level: "info", time: new Date().toISOString(), ...event }));
-  },
-  error: (event) => {
-    if (level !== "silent") write(JSON.stringify({ level: "error", time: new Date().toISOString(), ...event }));
-  },
-});

@@ -9,8 +9,6 @@ export type ProblemCode =
   | "malformed-token"
   | "unsupported-alg"
   | "wrong-token-type"
-  | "unknown-issuer"
-  | "member-disabled"
   | "unknown-key"
   | "bad-signature"
   | "wrong-audience"
@@ -27,6 +25,7 @@ export type ProblemCode =
   | "forbidden"
   // request shape
   | "malformed-json"
+  | "ill-formed-input"
   | "unsupported-media-type"
   | "body-too-large"
   | "body-incomplete"
@@ -36,6 +35,7 @@ export type ProblemCode =
   // domain
   | "unknown-matter"
   | "unknown-evidence-type"
+  | "unknown-field"
   | "builtin-type"
   | "conflict"
   | "bad-range"

@@ -19,14 +19,16 @@ afterAll(async () => {
 const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as any });
 
 describe("members", () => {
-  it("PUT creates (201) then replaces (200); GET lists; the JWKS is public", async () => {
+  it("PUT creates (201) then replaces (200); GET lists; a member's keys are shown to an admin only", async () => {
     const body = { kind: "auditor", name: "审计局 张审计", jwks: { keys: [w.window.publicJwk] } };
     expect((await json(await h.call(h.admin, "PUT", "/v1/members/cc-audit-01", body))).status).toBe(201);
     expect((await json(await h.call(h.admin, "PUT", "/v1/members/cc-audit-01", { ...body, name: "审计局" }))).body.name).toBe("审计局");
     const list = (await json(await h.call(h.admin, "GET", "/v1/members"))).body.members.map((m: any) => m.id);
     expect(list).toContain("cc-audit-01");
-    const jwks = await json(await h.app.request("/v1/members/cc-audit-01/jwks"));
-    expect(jwks.body.keys[0].kid).toBe(w.window.kid);
+    const shown = await json(await h.call(h.admin, "GET", "/v1/members/cc-audit-01"));
+    expect(shown.body.jwks.keys[0].kid).toBe(w.window.kid);
+    // No public per-member JWKS (issue #10 §8): it told anyone which member ids exist.
+    expect((await h.app.request("/v1/members/cc-audit-01/jwks")).status).toBe(404);
   });
   it("rejects private keys, bad ids and windows without a region", async () => {
     const withPrivate = { kind: "auditor", name: "x", jwks: { keys: [{ ...w.window.publicJwk, d: "AAAA" }] } };

@@ -51,7 +51,7 @@ describe("§2 signed requests: each failed check has its own problem type", () =
     ],
     ["RS256", async () => `Bearer ${b64({ alg: "RS256", typ: "huren-req+jwt", kid: w.window.kid })}.${b64({ iss: w.window.id })}.AAAA`, "unsupported-alg"],
     ["wrong typ", () => bearer(w.window, { header: { typ: "JWT" } }), "wrong-token-type"],
-    ["unknown issuer", () => bearer(w.window, { claims: { iss: "nobody-window" } }), "unknown-issuer"],
+    ["unknown issuer (the same answer as an unknown key)", () => bearer(w.window, { claims: { iss: "nobody-window" } }), "unknown-key"],
     ["unknown kid", () => bearer(w.window, { header: { kid: "not-a-kid" } }), "unknown-key"],
     [
       "signed by another key under a registered kid",
@@ -77,10 +77,10 @@ describe("§2 signed requests: each failed check has its own problem type", () =
     });
   }
 
-  it("401 member-disabled for a disabled member", async () => {
+  it("401 unknown-key for a disabled member (not told apart from an unknown one)", async () => {
     const actor = await h.addMember("disabled-window", "window", "220102");
     await putMember(h.deps.db, actor.id, { kind: "window", name: "x", region: "220102", jwks: { keys: [actor.publicJwk as never] }, enabled: false });
-    expect((await send(await bearer(actor))).code).toBe("member-disabled");
+    expect((await send(await bearer(actor))).code).toBe("unknown-key");
   });
 
   it("401 replayed for the same jti, also at a second gateway process on the same database", async () => {

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import postgres from "postgres";
 import { generateSecret } from "../src/crypto/secrets.ts";
 import { GATEWAY_ID, newKey, signRequest, type Actor } from "./harness.ts";
+import { parsePrometheusText, prometheusParserMissing, sampleSum } from "./support/prometheus-parse.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const SERVER = process.env.DATABASE_URL;
@@ -49,6 +50,7 @@ describe.skipIf(!SERVER)("HUREN_WORKERS=2 on PostgreSQL", () => {
   let admin: Actor;
   let proc: ChildProcess;
   let base: string;
+  let metricsUrl: string;
   const server = () => postgres(SERVER!, { max: 1, onnotice: () => {} });
 
   beforeAll(async () => {
@@ -73,6 +75,7 @@ describe.skipIf(!SERVER)("HUREN_WORKERS=2 on PostgreSQL", () => {
       HUREN_DATA_DIR: dir,
       HUREN_LOG: "silent",
       HUREN_WORKERS: "2",
+      HUREN_METRICS_PORT: "0",
     };
     proc = spawn(process.execPath, ["--import", "tsx", "src/entry/node.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     let err = "";
@@ -81,6 +84,7 @@ describe.skipIf(!SERVER)("HUREN_WORKERS=2 on PostgreSQL", () => {
       if (proc.exitCode !== null) throw new Error(`gateway exited with ${proc.exitCode}:\n${err}`);
       return /listening on (http:\/\/[^ ]+) \(postgres, 2 processes/.exec(err)?.[1];
     }, 60_000);
+    metricsUrl = await until("the metrics line", async () => /Metrics \(Prometheus\): (http:\/\/\S+)/.exec(err)?.[1]);
   }, 90_000);
 
   afterAll(async () => {
@@ -112,6 +116,15 @@ describe.skipIf(!SERVER)("HUREN_WORKERS=2 on PostgreSQL", () => {
     const { token } = answers[1]!;
     const replays = await Promise.all(Array.from({ length: 4 }, () => getMembers(token)));
     for (const { res } of replays) expect(res.status).toBe(401);
+
+    // One scrape of the primary's listener counts every process's requests (AggregatorRegistry).
+    if (!prometheusParserMissing()) {
+      const families = parsePrometheusText(await (await fetch(metricsUrl)).text());
+      const count = (status: string) => sampleSum(families, "http_server_request_duration_seconds", "http_server_request_duration_seconds_count", { http_route: "/v1/members", http_response_status_code: status });
+      expect(count("200")).toBe(12);
+      expect(count("401")).toBe(4);
+      expect(sampleSum(families, "huren_replay_store_jtis", "huren_replay_store_jtis_total", { result: "replayed" })).toBe(4);
+    }
 
     // A worker killed outright is replaced; the gateway keeps answering.
     process.kill(workers[0]!, "SIGKILL");

@@ -13,7 +13,8 @@ import { generateSecret } from "../src/crypto/secrets.ts";
 import { sha256b64url } from "../src/crypto/encoding.ts";
 import { createUndiciHttpClient } from "../src/http/undici-client.ts";
 import { putMember, type MemberKind } from "../src/members/members.ts";
-import type { AppDeps } from "../src/deps.ts";
+import type { AppDeps, Logger } from "../src/deps.ts";
+import type { Metrics } from "../src/metrics/metrics.ts";
 
 export const GATEWAY_ID = "huren.test";
 
@@ -98,7 +99,7 @@ async function freshDatabase(): Promise<{ database: Database; url: string | unde
   };
 }
 
-export async function createHarness(options: { now?: () => Date; lookupDeadlineMs?: number; maxBodyBytes?: number } = {}): Promise<Harness> {
+export async function createHarness(options: { now?: () => Date; lookupDeadlineMs?: number; maxBodyBytes?: number; metrics?: Metrics; logger?: Logger } = {}): Promise<Harness> {
   const { database, url, drop } = await freshDatabase();
   const logs: string[] = [];
   const secret = generateSecret();
@@ -107,10 +108,11 @@ export async function createHarness(options: { now?: () => Date; lookupDeadlineM
     database,
     secret,
     http: createUndiciHttpClient(),
-    logger: { info: (e) => logs.push(JSON.stringify(e)), error: (e) => logs.push(JSON.stringify(e)) },
+    logger: options.logger ?? { info: (e) => logs.push(JSON.stringify(e)), error: (e) => logs.push(JSON.stringify(e)) },
     ...(options.now ? { now: options.now } : {}),
     ...(options.lookupDeadlineMs ? { lookupDeadlineMs: options.lookupDeadlineMs } : {}),
     ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   const app = createApp(deps);
 

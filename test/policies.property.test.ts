@@ -132,7 +132,10 @@ describe("end to end: verify() with a department that answers anything", () => {
       fc.asyncProperty(docArb, requestArb, answerArb, async (doc, req, dept) => {
         await putPolicy(h.deps.db, "prop-policy", policyDocumentSchema.parse(doc));
         answer = dept;
-        const res = await verify(deps, { caller, body: { matter: req.matter, case: "PROP", subject: person, evidence: [{ type: TYPE, ...(req.fields ? { fields: req.fields } : {}) }] }, requestHash: "h" });
+        const call = verify(deps, { caller, body: { matter: req.matter, case: "PROP", subject: person, evidence: [{ type: TYPE, ...(req.fields ? { fields: req.fields } : {}) }] }, requestHash: "h" });
+        // A field the type does not have is refused before anything is asked (PROTOCOL v1.1 §3).
+        if (req.fields?.includes("ownerName")) return void (await expect(call).rejects.toMatchObject({ code: "unknown-field", status: 422 }));
+        const res = await call;
         const allowed = ceiling(doc, req.matter, req.fields);
         const receipt = decodeJwt(res.receipt) as unknown as { results: ItemResult[] };
         for (const r of [res.results[0]!, receipt.results[0]!]) {

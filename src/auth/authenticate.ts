@@ -8,6 +8,7 @@ import { authError } from "../errors.ts";
 import type { Member } from "../members/members.ts";
 import { sha256b64url } from "../crypto/encoding.ts";
 import { JwsError, parseCompactJws, verifierFor, verifyParsedJws, type ParsedJws } from "../crypto/jws.ts";
+import { assertWellFormedJson } from "../well-formed.ts";
 
 export const REQUEST_TOKEN_TYPE = "huren-req+jwt";
 export const ALLOWED_ALGS = ["EdDSA", "ES256"] as const;
@@ -47,6 +48,7 @@ const isString = (v: unknown): v is string => typeof v === "string";
 const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
 const isAllowedAlg = (v: string): v is (typeof ALLOWED_ALGS)[number] => (ALLOWED_ALGS as readonly string[]).includes(v);
 const utf8Decoder = new TextDecoder();
+const NO_SUCH_KEY = "iss and kid do not name a registered key of an enabled member";
 
 /**
  * Checks a request's bearer token against PROTOCOL §2 and returns the caller.
@@ -74,7 +76,7 @@ export async function authenticate(input: AuthenticateInput): Promise<Authentica
     throw authError("unsupported-alg", `alg must be one of ${ALLOWED_ALGS.join(", ")}`);
   }
   if (typ !== REQUEST_TOKEN_TYPE) throw authError("wrong-token-type", `typ must be "${REQUEST_TOKEN_TYPE}"`);
-  if (typeof kid !== "string" || !kid) throw authError("unknown-key", "the protected header has no kid");
+  if (typeof kid !== "string" || !kid) throw authError("unknown-key", NO_SUCH_KEY);
   if (jws.header.crit) throw authError("malformed-token", "no critical header extensions are understood");
 
   // The issuer is read before the signature is checked, only to find the key to check it with.
@@ -87,15 +89,18 @@ export async function authenticate(input: AuthenticateInput): Promise<Authentica
   if (typeof unverified !== "object" || unverified === null || Array.isArray(unverified)) {
     throw authError("malformed-token", "the token's payload is not a JSON object");
   }
+  // Before any claim is looked up: a NUL in `iss` must not reach the member query (§3, 400).
+  assertWellFormedJson(jws.header, "token");
+  assertWellFormedJson(unverified, "token");
   const iss = claim(unverified, "iss", isString);
   let member = await input.findMember(iss);
   // A cached member may predate a key just added (rotation adds the new key first): look again,
   // so new keys work at once; removed keys stop working within the cache's TTL.
   if (member && !member.jwks.keys.some((k) => k.kid === kid)) member = await input.findMember(iss, { fresh: true });
-  if (!member) throw authError("unknown-issuer", `no member "${iss}" is registered`);
-  if (!member.enabled) throw authError("member-disabled", `member "${iss}" is disabled`);
-  const jwk = member.jwks.keys.find((k) => k.kid === kid);
-  if (!jwk) throw authError("unknown-key", `member "${iss}" has no key "${kid}"`);
+  // An unknown issuer, a disabled member and an unknown key get one answer, word for word, so a
+  // caller cannot tell which member ids exist or are switched off (issue #10 §8).
+  const jwk = member?.enabled ? member.jwks.keys.find((k) => k.kid === kid) : undefined;
+  if (!member?.enabled || !jwk) throw authError("unknown-key", NO_SUCH_KEY);
   const keyAlg = jwk.kty === "OKP" ? "EdDSA" : "ES256";
   if (keyAlg !== alg) throw authError("unsupported-alg", `key "${kid}" is for ${keyAlg}, not ${alg}`);
 

@@ -27,6 +27,8 @@ export interface NonceStoreOptions {
   maxBatch?: number;
   /** A failed sweep is retried at the next interval; this hears about it. */
   onSweepError?: (err: unknown) => void;
+  /** Hears every insert (metrics): jtis in it, how many were replays, seconds it took. */
+  onBatch?: (size: number, replayed: number, seconds: number) => void;
 }
 
 // Issuers are member ids and jtis printable ASCII without spaces (both checked before this is
@@ -78,6 +80,7 @@ export function createNonceStore(db: Db, now: () => Date, options: NonceStoreOpt
         const batch = queue.slice(0, maxBatch);
         queue = queue.slice(batch.length);
         let stored: Set<string>;
+        const started = performance.now();
         try {
           inserts++;
           stored = await insertBatch(db, batch);
@@ -86,10 +89,14 @@ export function createNonceStore(db: Db, now: () => Date, options: NonceStoreOpt
           continue;
         }
         // The first caller with a key gets the row; any later one in the batch is a replay.
+        let replayed = 0;
         for (const p of batch) {
           const key = keyOf(p.issuer, p.jti);
-          p.resolve(stored.delete(key));
+          const fresh = stored.delete(key);
+          if (!fresh) replayed++;
+          p.resolve(fresh);
         }
+        options.onBatch?.(batch.length, replayed, (performance.now() - started) / 1000);
       }
       sweep();
     } finally {
@@ -103,6 +110,7 @@ export function createNonceStore(db: Db, now: () => Date, options: NonceStoreOpt
       queue.push({ issuer, jti, expiresAt, resolve, reject });
       draining ??= drain();
     });
-  // Insert statements made so far (each records a whole batch): for tests and metrics.
-  return Object.defineProperty(remember, "inserts", { get: () => inserts }) as typeof remember & { readonly inserts: number };
+  // Insert statements made so far (each records a whole batch), and jtis waiting: for tests and metrics.
+  Object.defineProperty(remember, "queued", { get: () => queue.length });
+  return Object.defineProperty(remember, "inserts", { get: () => inserts }) as typeof remember & { readonly inserts: number; readonly queued: number };
 }

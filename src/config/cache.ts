@@ -17,6 +17,7 @@ import { createMemberCache, getMember, MEMBER_CACHE_TTL_MS, type Member, type Me
 import { loadAdapterRoutes, type AdapterRoute } from "../sources/resolve.ts";
 import { CONFIG_CHANNEL, ConfigChanges, type ConfigTable } from "./changes.ts";
 import { ReadThrough } from "./read-through.ts";
+import { loggableError } from "../db/loggable-error.ts";
 
 /** Default TTL: how stale a cached table can get if a notification is lost. */
 export const CONFIG_CACHE_TTL_MS = 30_000;
@@ -116,7 +117,7 @@ export async function listenForConfigChanges(database: Database, changes: Config
       () => changes.invalidate(),
     );
   } catch (err) {
-    logger.error({ event: "config-listen-failed", error: err instanceof Error ? err.message : String(err) });
+    logger.error({ event: "config-listen-failed", ...loggableError(err) });
     return undefined;
   }
 }

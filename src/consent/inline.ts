@@ -10,6 +10,7 @@ import type { Member } from "../members/members.ts";
 import { subjectSchema } from "../catalog/subject.ts";
 import { ALLOWED_ALGS } from "../auth/authenticate.ts";
 import { regionContains } from "../policies/regions.ts";
+import { assertWellFormedJson } from "../well-formed.ts";
 
 export const CONSENT_TOKEN_TYPE = "huren-consent+jwt";
 
@@ -49,6 +50,8 @@ export const isConsentId = (value: string): boolean => consentIdSchema.safeParse
 /**
  * Checks a consent token's signature and claims. Validity in time is not checked here: an
  * expired token is still a consent (an expired one), which the registry records as such.
+ * @throws HurenError ill-formed-input (400) for a NUL or lone surrogate in its header or claims:
+ *   that is the caller's malformed request, not a consent that merely fails.
  * @example
  * const reading = await verifyConsentToken(token, { findMember: (id) => getMember(db, id) });
  * if (reading.ok) reading.claims.jti; // the consent id
@@ -73,6 +76,9 @@ export async function verifyConsentToken(token: string, ctx: { findMember(id: st
   } catch {
     return fail("consent token payload is not JSON");
   }
+  // Ill-formed text is the caller's 400 (§3), not a consent that merely fails: checked before `iss` is looked up.
+  assertWellFormedJson(header, "consent token");
+  assertWellFormedJson(unverified, "consent token");
   const iss = (unverified as { iss?: unknown })?.iss;
   const issuer = typeof iss === "string" ? await ctx.findMember(iss) : undefined;
   if (!issuer || !issuer.enabled || (issuer.kind !== "consent-collector" && issuer.kind !== "window")) {

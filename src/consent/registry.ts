@@ -101,11 +101,21 @@ export async function registerConsent(deps: RegistryDeps, token: string, registr
   return store(deps, await recordFrom(deps.secrets, reading.claims, token, now), token);
 }
 
-export type Presented = { record: ConsentRecord; problem?: undefined } | { record?: undefined; problem: "consent-unknown" | "consent-invalid" | "consent-subject-mismatch" | "consent-conflict" };
+export type Presented =
+  | { record: ConsentRecord; problem?: undefined }
+  | { record?: undefined; problem: "consent-unknown" | "consent-invalid" | "consent-subject-mismatch" | "consent-conflict" | "consent-issuer-disabled" };
+
+/** Only a consent whose issuer is still an enabled collector or window counts (read fresh, as its token's check is). */
+async function issuerStillTrusted(db: Queryable, issuer: string): Promise<boolean> {
+  const member = await getMember(db, issuer);
+  return !!member?.enabled && (member.kind === "consent-collector" || member.kind === "window");
+}
 
 /**
  * The consent a verification carries: a registered id, or a token (registered on first use
- * unless `register` is false, as in a dry run). It must be the subject's own.
+ * unless `register` is false, as in a dry run). It must be the subject's own, and its issuer must
+ * still be an enabled consent collector or window: disabling the issuer stops its consents, by id
+ * and inline alike (issue #10 §8).
  * @example const { record, problem } = await presentConsent(deps, body.consent, body.subject, { now, register: true });
  */
 export async function presentConsent(deps: RegistryDeps, value: string, subject: Subject, o: { now: Date; register: boolean }): Promise<Presented> {
@@ -113,7 +123,9 @@ export async function presentConsent(deps: RegistryDeps, value: string, subject:
   if (isConsentId(value)) {
     const record = await findConsent(deps.db, value);
     if (!record) return { problem: "consent-unknown" };
-    return record.subjectRef === subjectRef ? { record } : { problem: "consent-subject-mismatch" };
+    if (record.subjectRef !== subjectRef) return { problem: "consent-subject-mismatch" };
+    // By id as inline (where the token's check refuses it): a disabled issuer's consents stop working.
+    return (await issuerStillTrusted(deps.db, record.issuer)) ? { record } : { problem: "consent-issuer-disabled" };
   }
   const reading = await verifyConsentToken(value, { findMember: (id) => getMember(deps.db, id) });
   if (!reading.ok) return { problem: "consent-invalid" };

@@ -15,6 +15,8 @@ import { createConfigCache, listenForConfigChanges } from "../config/cache.ts";
 import { SourceResolver } from "../sources/resolve.ts";
 import { loadLedgerSigner } from "../ledger/checkpoints.ts";
 import { LedgerWriter } from "../ledger/writer.ts";
+import { noopMetrics, type Metrics } from "../metrics/metrics.ts";
+import { registerGatewayGauges } from "../metrics/gateway-gauges.ts";
 import { CheckpointScheduler, type Timer } from "../ledger/scheduler.ts";
 import { WitnessClient } from "../ledger/witnesses.ts";
 import type { WitnessSettings } from "../ledger/witness-config.ts";
@@ -33,6 +35,10 @@ export interface AssembleOptions {
   now?: () => Date;
   readFile?: (path: string) => Promise<string>;
   lookupDeadlineMs?: number;
+  /** Where figures go (the Node entry: prom-client); default nowhere. */
+  metrics?: Metrics;
+  /** The database pool's size, reported as a metric. */
+  poolMax?: number;
   /** HUREN_CHECKPOINT_INTERVAL_MS: how often checkpoints are signed while entries arrive. Default 2000. */
   checkpointIntervalMs?: number;
   /** Witnesses that cosign checkpoints (PROTOCOL §5.2); none by default. */
@@ -92,6 +98,7 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
   const config = createConfigCache(db, { ttlMs: options.configCache?.ttlMs, changes });
   const stopListening = options.configCache?.listen === false ? undefined : await listenForConfigChanges(database, changes, options.logger);
   const members = config.members;
+  const metrics = options.metrics ?? noopMetrics;
   const ledgerSigner = await loadLedgerSigner(db, secrets, gatewayId);
   const witnesses = new WitnessClient({ db, settings: options.witnesses ?? { witnesses: [], quorum: 0 }, http: options.witnessHttp ?? options.http, logger: options.logger, now });
   const checkpoints = new CheckpointScheduler({
@@ -106,7 +113,7 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
     },
     onError: (err) => options.logger.error({ event: "checkpoint-failed", error: err instanceof Error ? err.message : String(err) }),
   });
-  const ledger = { signer: ledgerSigner, writer: new LedgerWriter(db), checkpoints, witnesses };
+  const ledger = { signer: ledgerSigner, writer: new LedgerWriter(db, { onBatch: (size, seconds, path) => metrics.ledgerBatch(size, seconds, path) }), checkpoints, witnesses };
   const resolver = new SourceResolver({
     db,
     secrets,
@@ -118,7 +125,9 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
       departmentKeys: async () => (await members.get(department))?.jwks ?? { keys: [] },
       ...(options.readFile ? { readFile: options.readFile } : {}),
     }),
+    onLookup: (adapterId, ms, code) => metrics.adapterLookup(adapterId, ms === null ? null : ms / 1000, code),
   });
+  registerGatewayGauges(metrics, { db, driver: database.driver, poolMax: options.poolMax, writer: ledger.writer, resolver, now });
   return {
     gatewayId,
     maxBodyBytes: options.maxBodyBytes ?? 256 * 1024,
@@ -132,6 +141,7 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
     now,
     newId,
     logger: options.logger,
+    metrics,
     ...(options.lookupDeadlineMs ? { lookupDeadlineMs: options.lookupDeadlineMs } : {}),
     async close() {
       await stopListening?.().catch(() => {});

@@ -12,7 +12,8 @@ import { loadDocsAssets } from "./docs-assets.ts";
 import { loadKeyFile } from "../cli/client.ts";
 import { consoleLoginUrl } from "../cli/console.ts";
 import { assembleDeps } from "./assemble.ts";
-import { jsonLogger } from "../deps.ts";
+import type { Logger } from "../deps.ts";
+import { pinoLogger } from "../logging/pino.ts";
 import { openPglite } from "../db/pglite.ts";
 import { connectPostgres, openPostgres } from "../db/postgres.ts";
 import { generateSecret } from "../crypto/secrets.ts";
@@ -23,6 +24,17 @@ import { startDemo } from "../demo/setup.ts";
 import { DEMO_PEOPLE } from "../demo/data.ts";
 import { createSecrets } from "../crypto/secrets.ts";
 import { runPrimary } from "./cluster.ts";
+import { loggableError } from "../db/loggable-error.ts";
+import { createPrometheusMetrics } from "../metrics/prometheus.ts";
+import { clusterSource, exposeToPrimary, registrySource, serveMetrics, type MetricsSource } from "../metrics/server.ts";
+
+/** The metrics listener, if HUREN_METRICS_PORT is set; prints where it listens. */
+async function startMetrics(config: Config, source: MetricsSource, logger: Logger) {
+  if (!config.metrics) return undefined;
+  const server = await serveMetrics({ ...config.metrics, source, onError: (err) => logger.error({ event: "metrics-failed", error: err instanceof Error ? err.name : "error" }) });
+  process.stderr.write(`  Metrics (Prometheus): http://${config.metrics.host}:${server.port}/metrics\n`);
+  return server;
+}
 import { consumerDepsOf, startConsumer } from "../supervision/consumer.ts";
 import { sendDemoTraffic } from "../demo/traffic.ts";
 import { ledgerSize } from "../ledger/store.ts";
@@ -68,7 +80,7 @@ async function main() {
 
 /** Migrates and applies the bootstrap file once, then runs `workers` gateway processes. */
 async function primary(config: Config, workers: number) {
-  const logger = jsonLogger(config.log);
+  const logger = pinoLogger(config.log);
   const url = config.databaseUrl!; // parseConfig requires it with HUREN_WORKERS > 1
   // The workers do not read the bootstrap file: hand them its witnesses as settings.
   const witnesses = await witnessesOf(config);
@@ -93,12 +105,16 @@ async function primary(config: Config, workers: number) {
     onListening({ address, port }, n) {
       const host = address === "0.0.0.0" || address === "::" ? "127.0.0.1" : address;
       process.stderr.write(`Huren gateway ${config.gatewayId} listening on http://${host}:${port} (postgres, ${n} processes, primary pid ${process.pid})\n`);
+      // Every worker's figures, merged by the primary (the workers do not listen for metrics).
+      void startMetrics(config, clusterSource(), logger).catch((err: unknown) => {
+        process.stderr.write(`huren: metrics listener: ${err instanceof Error ? err.message : String(err)}\n`);
+      });
     },
   });
 }
 
 async function gateway(config: Config) {
-  const logger = jsonLogger(config.log);
+  const logger = pinoLogger(config.log);
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const pgOptions = {
     url: config.databaseUrl!,
@@ -111,9 +127,13 @@ async function gateway(config: Config) {
       ? await openPostgres(pgOptions)
       : connectPostgres(pgOptions)
     : await openPglite({ dataDir: join(config.dataDir, "db") });
+  const metrics = createPrometheusMetrics();
+  if (cluster.isWorker) exposeToPrimary(metrics.registry);
   const deps = await assembleDeps({
     gatewayId: config.gatewayId,
     database,
+    metrics,
+    poolMax: config.databasePoolMax,
     secret: await masterSecret(config),
     signingKey: config.signingKey,
     signingKeyFile: config.signingKeyFile,
@@ -138,7 +158,7 @@ async function gateway(config: Config) {
   // Supervision (§10): every process runs the consumer; an advisory lock lets one work at a time.
   const supervision = startConsumer(consumerDepsOf(deps), {
     intervalMs: 1000,
-    onError: (err) => logger.error({ event: "supervision-consumer-failed", error: err instanceof Error ? err.message : String(err) }),
+    onError: (err) => logger.error({ event: "supervision-consumer-failed", ...loggableError(err) }),
   });
   const app = createApp({ ...deps, docsAssets: await loadDocsAssets() });
   const running = await listen(app.fetch, { port: config.port, host: config.host, ...config.server });
@@ -168,8 +188,9 @@ async function gateway(config: Config) {
   if (demo && (await ledgerSize(deps.db)) === 0) {
     await sendDemoTraffic(demo.windowKeyFile, gatewayUrl).catch((err: unknown) => logger.error({ event: "demo-traffic-failed", error: err instanceof Error ? err.message : String(err) }));
   }
-  // In a cluster the primary prints one line for all processes.
+  // In a cluster the primary prints one line for all processes, and serves the metrics.
   if (cluster.isPrimary) process.stderr.write(lines.join("\n") + "\n");
+  const metricsServer = cluster.isPrimary ? await startMetrics(config, registrySource(metrics.registry), logger) : undefined;
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -180,6 +201,7 @@ async function gateway(config: Config) {
     // verifications reach the ledger) within the grace period. Then the ledger's last batch
     // (deps.close waits for the writer), and only then the database.
     const { forced } = await running.drain(config.shutdownGraceMs);
+    await metricsServer?.close();
     await supervision.stop();
     await demo?.close();
     await deps.close();

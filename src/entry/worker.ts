@@ -9,7 +9,7 @@
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
 import { connectPostgres } from "../db/postgres.ts";
-import { jsonLogger } from "../deps.ts";
+import { consoleLogger } from "../logging/console.ts";
 import { createFetchHttpClient } from "../http/fetch-client.ts";
 import { assembleDeps } from "./assemble.ts";
 
@@ -45,7 +45,7 @@ async function workerDeps(env: WorkerEnv, config: ReturnType<typeof parseConfig>
     secret,
     signingKey: config.signingKey,
     http: createFetchHttpClient(),
-    logger: jsonLogger(config.log, (line) => console.log(line)),
+    logger: consoleLogger(config.log),
     maxBodyBytes: config.maxBodyBytes,
     // These deps live for one request: the cache only spares repeated reads within it, and a
     // LISTEN connection per request would be waste.

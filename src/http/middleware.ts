@@ -8,6 +8,7 @@ import { HurenError } from "../errors.ts";
 import type { Member, MemberKind } from "../members/members.ts";
 import { concatBytes, sha256b64url } from "../crypto/encoding.ts";
 import type { IncomingMessage } from "node:http";
+import { assertWellFormedJson, illFormedInput, isWellFormedText } from "../well-formed.ts";
 
 export interface AppVariables {
   requestId: string;
@@ -15,7 +16,15 @@ export interface AppVariables {
   /** The raw request body, read once for the `bh` check and parsed from here. */
   rawBody: Uint8Array;
   requestHash: string;
-  logFields: Record<string, unknown>;
+  /** Fields of the request's one log event; `timings` (ms per stage) is kept apart and logged last. */
+  logFields: Record<string, unknown> & { timings?: Record<string, number> };
+}
+
+const ms = (since: number) => Math.round((performance.now() - since) * 10) / 10;
+
+/** Adds a stage's duration to the request's log event. */
+export function timing(fields: AppVariables["logFields"], stage: string, since: number): void {
+  (fields.timings ??= {})[stage] = ms(since);
 }
 export type AppEnv = { Variables: AppVariables };
 
@@ -92,6 +101,7 @@ export function bodyLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const declared = Number(c.req.header("content-length") ?? "0");
     if (declared > maxBytes) throw tooLarge(maxBytes);
+    const started = performance.now();
     let body: Uint8Array | undefined;
     const incoming = nodeIncoming(c.env);
     if (incoming) {
@@ -103,6 +113,7 @@ export function bodyLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
       body = stream ? await readStream(stream, maxBytes) : new Uint8Array(0);
     }
     if (!body) throw tooLarge(maxBytes);
+    if (body.byteLength > 0) timing(c.get("logFields"), "bodyMs", started);
     c.set("rawBody", body);
     // Later readers (validators) use hono's body cache instead of the consumed stream.
     (c.req.bodyCache as Record<string, unknown>).arrayBuffer = Promise.resolve(body.buffer);
@@ -122,6 +133,8 @@ export interface AuthOptions {
 export function requireMember(options: AuthOptions, kinds: readonly MemberKind[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const url = new URL(c.req.url);
+    const started = performance.now();
+    const fields = c.get("logFields");
     const body = c.get("rawBody") ?? new Uint8Array(0);
     // The body's hash is both the `bh` check and the ledger's request hash: compute it once.
     let hash: Promise<string> | undefined;
@@ -138,12 +151,16 @@ export function requireMember(options: AuthOptions, kinds: readonly MemberKind[]
       rememberJti: options.rememberJti,
     });
     c.set("caller", caller);
-    c.get("logFields").member = caller.member.id;
+    fields.member = caller.member.id;
+    fields.memberKind = caller.member.kind;
     if (!kinds.includes(caller.member.kind)) {
       throw new HurenError("forbidden-for-kind", 403, "Forbidden for this kind of member", `a ${caller.member.kind} may not ${c.req.method} ${url.pathname}`);
     }
     c.set("requestHash", await bodyHash());
+    timing(fields, "authMs", started);
+    const handling = performance.now();
     await next();
+    timing(fields, "handlerMs", handling);
   };
 }
 
@@ -158,16 +175,42 @@ export function jsonBody(): MiddlewareHandler<AppEnv> {
       throw new HurenError("unsupported-media-type", 415, "Unsupported media type", "send the body as application/json");
     }
     let text: string;
+    let parsed: unknown;
     try {
       text = strictUtf8.decode(c.get("rawBody"));
-      JSON.parse(text);
+      parsed = JSON.parse(text);
     } catch {
       throw new HurenError("malformed-json", 400, "Malformed JSON", "the request body is not valid UTF-8 JSON");
     }
+    // Strict UTF-8 already keeps raw bytes well-formed; `\u0000` and `\ud800` escapes are caught here.
+    assertWellFormedJson(parsed, "body");
     // The validator's `c.req.json()` reads hono's text cache; without it, hono turns the cached
     // bytes into text through a whole Response (and a web stream) per request. Valid UTF-8
     // decodes the same strictly or not, so this is the text it would have got.
     (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(text);
+    await next();
+  };
+}
+
+/**
+ * The URL as the routes will read it (percent-decoded path parameters and query values) must be
+ * well-formed text too: a `%00`, or a lone surrogate's bytes, is a 400 before any route runs.
+ */
+export function wellFormedUrl(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const url = c.req.url;
+    const start = url.indexOf("/", url.indexOf("//") + 2);
+    const pathAndQuery = start < 0 ? "" : url.slice(start);
+    // Most URLs have no escapes at all: nothing to decode, nothing to check.
+    if (pathAndQuery.includes("%")) {
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(pathAndQuery);
+      } catch {
+        throw illFormedInput("url", { path: "", message: "has a percent-escape that is not UTF-8" });
+      }
+      if (!isWellFormedText(decoded)) throw illFormedInput("url", { path: "", message: "decodes to a NUL or a lone surrogate" });
+    }
     await next();
   };
 }

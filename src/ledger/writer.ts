@@ -37,6 +37,8 @@ export interface LedgerWriterOptions {
   maxBatch?: number;
   /** Off: every batch takes the locked path (for comparison in benchmarks and tests). */
   oneStatement?: boolean;
+  /** Hears every committed batch (metrics): its size, how long the commit took, and which path wrote it. */
+  onBatch?: (size: number, seconds: number, path: "one-statement" | "locked") => void;
 }
 
 /** How batches were written, for tests and metrics. */
@@ -54,6 +56,7 @@ export class LedgerWriter {
   private flushing: Promise<void> | undefined;
   private readonly maxBatch: number;
   private readonly oneStatement: boolean;
+  private readonly onBatch: LedgerWriterOptions["onBatch"];
   /** The ledger's size after this writer's last commit, while nothing says another process moved it. */
   private size: number | undefined;
   /** Stored hashes seen or written by this writer, pruned to the peaks of the tree of `size`. */
@@ -68,6 +71,12 @@ export class LedgerWriter {
   ) {
     this.maxBatch = options.maxBatch ?? 256;
     this.oneStatement = options.oneStatement ?? true;
+    this.onBatch = options.onBatch;
+  }
+
+  /** Entries waiting for a batch (not counting the one being committed). */
+  get pending(): number {
+    return this.queue.length;
   }
 
   /**
@@ -111,6 +120,8 @@ export class LedgerWriter {
 
   private async commit(batch: Pending[]): Promise<AppendedEntry[]> {
     const inputs = batch.map((p) => p.input);
+    const started = performance.now();
+    const done = (path: "one-statement" | "locked") => this.onBatch?.(batch.length, (performance.now() - started) / 1000, path);
     try {
       const guess = this.size;
       if (this.oneStatement && guess !== undefined && this.skip === 0 && batch.every((p) => !p.alongside)) {
@@ -118,6 +129,7 @@ export class LedgerWriter {
         if (await appendPreparedIfAt(this.db, guess, prepared)) {
           this.committed(prepared);
           this.stats.oneStatement++;
+          done("one-statement");
           this.penalty = 1;
           return prepared.appended;
         }
@@ -137,6 +149,7 @@ export class LedgerWriter {
       });
       if (written) this.committed(written);
       this.stats.locked++;
+      done("locked");
       return appended;
     } catch (err) {
       // Whatever happened, the size is no longer known for sure.

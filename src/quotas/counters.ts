@@ -4,7 +4,7 @@
  * the increment carries its own `count < limit` condition, so concurrent verifications can
  * never take more than the limit between them.
  */
-import { and, eq, lt, sql } from "drizzle-orm";
+import { and, eq, gt, lt, sql } from "drizzle-orm";
 import { quotaCounters } from "../db/schema.ts";
 import type { Db, Queryable } from "../db/types.ts";
 import { quotaWindowStart } from "../policies/clock.ts";
@@ -66,5 +66,23 @@ export async function takeQuota(db: Db, q: QuotaSubject, limits: QuotaLimits, no
   } catch (err) {
     if (err instanceof OverQuota) return false;
     throw err;
+  }
+}
+
+/**
+ * Gives back the unit {@link takeQuota} took at `takenAt`, for an item that was then refused
+ * (its consent use failed) or never asked (the department's circuit was open, or it was
+ * overloaded): quota counts questions put to departments, not attempts (issue #10 §8).
+ * @example await giveBackQuota(db, subject, decision.quotas, now);
+ */
+export async function giveBackQuota(db: Db, q: QuotaSubject, limits: QuotaLimits, takenAt: Date): Promise<void> {
+  const windowStart = quotaWindowStart(takenAt);
+  const s = scopes(q);
+  const taken = [limits.perWindowPerHour === null ? undefined : s.window, limits.perOperatorPerHour === null ? undefined : s.operator].filter((x) => x !== undefined);
+  for (const { scope, key } of taken) {
+    await db
+      .update(quotaCounters)
+      .set({ count: sql`${quotaCounters.count} - 1` })
+      .where(and(eq(quotaCounters.scope, scope), eq(quotaCounters.key, key), eq(quotaCounters.windowStart, windowStart), gt(quotaCounters.count, 0)));
   }
 }

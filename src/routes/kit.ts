@@ -22,7 +22,7 @@ const problem = (description: string) => ({ description, content: { "application
 
 /** The problems any signed route can answer. */
 export const signedProblems = {
-  400: problem("Malformed JSON or a body that fails validation (`errors[]`)"),
+  400: problem("Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input`"),
   401: problem("The signed request failed a §2 check; `type` names it"),
   403: problem("forbidden-for-kind: a valid token of a member kind that may not do this"),
   413: problem("Body too large"),
@@ -49,8 +49,10 @@ export function createRouteKit(deps: AppDeps): RouteKit {
     gatewayId: deps.gatewayId,
     now: deps.now,
     findMember: (id: string, opts?: { fresh?: boolean }) => members.get(id, opts),
-    rememberJti: createNonceStore(deps.db, deps.now),
+    rememberJti: createNonceStore(deps.db, deps.now, { onBatch: (size, replayed, seconds) => deps.metrics.replayBatch(size, replayed, seconds) }),
   };
+  const jtis = options.rememberJti;
+  deps.metrics.gauge({ name: "huren_replay_store_queue", help: "Request jtis waiting for the next replay-store insert.", collect: () => jtis.queued });
   return {
     deps,
     signed: (kinds, withBody = false) => (withBody ? [requireMember(options, kinds), jsonBody()] : [requireMember(options, kinds)]),

@@ -1,4 +1,7 @@
-/** /v1/members: admin registers members and their keys; each member's JWKS is public. */
+/**
+ * /v1/members: admin registers members and their keys. A member's keys are not public: §8 lists
+ * only the gateway's own JWKS, and a per-member route told anyone which member ids exist.
+ */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import type { AppEnv } from "../http/middleware.ts";
@@ -67,23 +70,6 @@ export function registerMemberRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
       const member = await getMember(db, c.req.valid("param").id);
       if (!member) throw notFound(`member "${c.req.valid("param").id}"`);
       return c.json(member, 200);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: "get",
-      path: "/v1/members/{id}/jwks",
-      tags: ["members"],
-      summary: "A member's public keys (public), e.g. to check a department-signed answer or a consent token",
-      request: { params: idParam },
-      responses: { 200: jsonContent(z.object({ keys: z.array(z.record(z.string(), z.unknown())) }), "JWKS") },
-    }),
-    async (c) => {
-      const member = await getMember(db, c.req.valid("param").id);
-      if (!member || !member.enabled) throw notFound(`member "${c.req.valid("param").id}"`);
-      c.header("cache-control", "public, max-age=60");
-      return c.json(member.jwks, 200);
     },
   );
 }

@@ -52,7 +52,7 @@ export function registerVerificationRoutes(app: OpenAPIHono<AppEnv>, kit: RouteK
       responses: {
         200: jsonContent(responseSchema, "Results (denied items included) and the receipt"),
         ...signedProblems,
-        422: { description: "Unknown matter or evidence type", content: { "application/problem+json": { schema: problemSchema } } },
+        422: { description: "Unknown matter, evidence type, or a requested field the evidence type does not have", content: { "application/problem+json": { schema: problemSchema } } },
         503: { description: "The ledger entry could not be committed; no data is returned", content: { "application/problem+json": { schema: problemSchema } } },
       },
     }),
@@ -60,6 +60,11 @@ export function registerVerificationRoutes(app: OpenAPIHono<AppEnv>, kit: RouteK
       const caller = c.get("caller");
       const result = await verify(verifyDeps, { caller, body: c.req.valid("json"), requestHash: c.get("requestHash") });
       c.get("logFields").verificationId = result.verificationId;
+      const denied = result.results.filter((r) => r.status === "denied").length;
+      deps.metrics.verification(
+        denied === 0 ? "permitted" : denied === result.results.length ? "denied" : "partial",
+        result.results.map((r) => ({ evidenceType: r.type, status: r.status, decision: r.status === "denied" ? "deny" : "permit" })),
+      );
       c.header("cache-control", "no-store");
       return c.json(result, 200);
     },

@@ -39,7 +39,10 @@ export interface ResilientSource extends EvidenceSource {
 }
 
 /** Codes that mean the department was never asked: they neither open the circuit nor close it. */
-const NOT_ASKED: ReadonlySet<UnavailableCode> = new Set(["overloaded", "circuit-open"]);
+const NOT_ASKED: ReadonlySet<string> = new Set<UnavailableCode>(["overloaded", "circuit-open"]);
+
+/** Was a lookup answered without asking the department (so it should not count against quota)? */
+export const departmentNotAsked = (code: string | undefined): boolean => code !== undefined && NOT_ASKED.has(code);
 
 const unavailable = (error: UnavailableCode, detail: string): LookupResult => ({ outcome: "unavailable", error, detail });
 

@@ -62,6 +62,16 @@ export interface SourceResolverDeps {
   routes?: () => Promise<AdapterRoute[]>;
   /** Everything a source needs but its config, for one department. */
   context(department: string): AdapterContext;
+  /** Hears every lookup of a live source (metrics): `ms` null when the department was not asked. */
+  onLookup?: (adapterId: string, ms: number | null, code: string | undefined) => void;
+}
+
+/** One built adapter's live figures in this process, for metrics. */
+export interface AdapterFigures {
+  id: string;
+  breaker: BreakerSnapshot["state"];
+  inFlight: number;
+  queued: number;
 }
 
 /** What this process knows of an adapter's health. */
@@ -129,7 +139,8 @@ export class SourceResolver {
 
   private statsFor(id: string): LookupStats {
     let s = this.stats.get(id);
-    if (!s) this.stats.set(id, (s = new LookupStats()));
+    const onLookup = this.deps.onLookup;
+    if (!s) this.stats.set(id, (s = new LookupStats(undefined, undefined, undefined, onLookup && ((ms, code) => onLookup(id, ms, code)))));
     return s;
   }
 
@@ -155,6 +166,11 @@ export class SourceResolver {
       inFlight: cached?.source.limiter.inFlight ?? 0,
       recent: this.statsFor(id).summary(),
     };
+  }
+
+  /** Every adapter this process has built (bounded by the adapters registered), for metrics. */
+  figures(): AdapterFigures[] {
+    return [...this.built].map(([id, { source }]) => ({ id, breaker: source.breaker.state, inFlight: source.limiter.inFlight, queued: source.limiter.queued }));
   }
 
   async close(): Promise<void> {

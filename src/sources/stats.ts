@@ -39,6 +39,8 @@ export class LookupStats {
     /** A ring of at most this many samples bounds memory under any load. */
     private readonly capacity = 2000,
     private readonly now: () => number = Date.now,
+    /** Hears every sample as it is recorded (metrics), with the same arguments as `record`. */
+    private readonly onRecord?: (ms: number | null, code: string | undefined) => void,
   ) {}
 
   /**
@@ -50,6 +52,7 @@ export class LookupStats {
     this.samples.push({ at, ms, code });
     if (this.samples.length > this.capacity) this.samples.shift();
     if (code) this.lastError = { code, at };
+    this.onRecord?.(ms, code);
   }
 
   summary(): StatsSummary {

@@ -11,7 +11,7 @@ import type { Member } from "../members/members.ts";
 import { denial, evaluate, type ConsentFacts, type Decision } from "../policies/evaluate.ts";
 import { policySections, type PolicyVersion } from "../policies/model.ts";
 import { regionListCovers } from "../policies/regions.ts";
-import { quotaUsage, takeQuota } from "../quotas/counters.ts";
+import { giveBackQuota, quotaUsage, takeQuota } from "../quotas/counters.ts";
 import { takeConsentUse } from "../consent/registry.ts";
 import type { ResolvedSource, SourceResolver } from "../sources/resolve.ts";
 import { directConfig, type ConfigReader } from "../config/cache.ts";
@@ -102,8 +102,9 @@ export async function planItems(deps: DecideDeps, input: PlanInput): Promise<Ite
  * Takes what the permitted items need before any department is asked: one unit of each quota
  * per item, then one consent use for the whole verification. An item whose take fails becomes a
  * denial with the reason the take gave. Quota goes first, so a consent use is never spent on an
- * item the quota then refuses. Neither is given back if the ledger later fails: the department
- * was asked on their strength (the verification then answers 503 and discloses nothing).
+ * item the quota then refuses; an item the consent then refuses gives its quota back, so quota
+ * is never spent on a refused item either. Neither is given back if the ledger later fails: the
+ * department was asked on their strength (the verification then answers 503 and discloses nothing).
  * @example const { plans, consentUsed } = await reserve(db, plans, { verificationId, requester, uid, consentId, now });
  */
 export async function reserve(
@@ -124,6 +125,11 @@ export async function reserve(
   const onConsent = out.map((_, i) => i).filter((i) => asking(i) && out[i]!.decision.basis === "consent");
   if (onConsent.length === 0 || !ctx.consentId) return { plans: out, consentUsed: false };
   const taken = await takeConsentUse(db, { id: ctx.consentId, verificationId: ctx.verificationId, requester: ctx.requester, evidenceTypes: onConsent.map((i) => out[i]!.def.type), now: ctx.now });
-  if (!taken.ok) for (const i of onConsent) deny(i, taken.reason);
+  if (!taken.ok) {
+    for (const i of onConsent) {
+      await giveBackQuota(db, { evidenceType: out[i]!.def.type, window: ctx.requester, uid: ctx.uid }, out[i]!.decision.quotas, ctx.now);
+      deny(i, taken.reason);
+    }
+  }
   return { plans: out, consentUsed: taken.ok };
 }

@@ -15,7 +15,7 @@ import { getMember, memberIdSchema, regionSchema } from "../members/members.ts";
 import { explainReason, type ReasonCode } from "../policies/reasons.ts";
 import type { LegalBasis } from "../policies/model.ts";
 import { consentFacts, presentConsent } from "../consent/registry.ts";
-import { evidenceListSchema } from "./request.ts";
+import { assertKnownFields, evidenceListSchema } from "./request.ts";
 import { planItems, type DecideDeps } from "./decide.ts";
 
 export const dryRunRequestSchema = z
@@ -62,7 +62,7 @@ export interface DryRunResult {
 }
 
 /**
- * @throws HurenError unknown-member / unknown-matter / unknown-evidence-type (422)
+ * @throws HurenError unknown-member / unknown-matter / unknown-evidence-type / unknown-field (422)
  * @example
  * const { items } = await dryRun({ db, resolver, secrets, now }, { requester: "nanguan-window-01", matter: "220100-public-rental-housing" });
  * items[0].reasons; // ["consent-required"]
@@ -82,6 +82,7 @@ export async function dryRun(deps: DecideDeps & { secrets: Secrets; now: () => D
     if (!def) throw new HurenError("unknown-evidence-type", 422, "Unknown evidence type", `evidence type "${item.type}" is not in the catalog`);
     items.push({ def, fields: item.fields });
   }
+  assertKnownFields(items);
   const now = input.at ? new Date(input.at) : deps.now();
   const presented = input.consent && input.subject ? await presentConsent(deps, input.consent, input.subject, { now, register: false }) : undefined;
   const plans = await planItems({ db: deps.db, resolver: deps.resolver, config }, {

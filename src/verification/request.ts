@@ -1,7 +1,8 @@
 /** The §3 verification request body and result shapes. */
 import { z } from "zod";
 import { subjectSchema } from "../catalog/subject.ts";
-import { matterCodeSchema } from "../catalog/evidence-types.ts";
+import { claimFieldNames, matterCodeSchema, type EvidenceTypeDef } from "../catalog/evidence-types.ts";
+import { HurenError, type FieldError } from "../errors.ts";
 import type { ReasonCode } from "../policies/evaluate.ts";
 
 export const evidenceItemSchema = z
@@ -30,6 +31,20 @@ export const verificationRequestSchema = z
   .strict();
 
 export type VerificationRequest = z.infer<typeof verificationRequestSchema>;
+
+/**
+ * A requested field the evidence type does not have is the caller's mistake, 422 (PROTOCOL §3);
+ * one it has but policy withholds is simply left out later. `valid` and `certStatus` always exist.
+ * @throws HurenError unknown-field (422), `errors[]` naming each `evidence.<i>.fields.<j>`
+ */
+export function assertKnownFields(items: { def: EvidenceTypeDef; fields: string[] | undefined }[]): void {
+  const errors: FieldError[] = [];
+  for (const [i, { def, fields }] of items.entries()) {
+    const known = new Set(["valid", "certStatus", ...claimFieldNames(def)]);
+    for (const [j, f] of (fields ?? []).entries()) if (!known.has(f)) errors.push({ path: `evidence.${i}.fields.${j}`, message: `${def.type} has no field "${f}"` });
+  }
+  if (errors.length > 0) throw new HurenError("unknown-field", 422, "Unknown field", errors.map((e) => e.message).join("; "), { errors });
+}
 
 export const RESULT_STATUSES = ["verified", "not_found", "invalid", "mismatch", "denied", "unavailable"] as const;
 export type ResultStatus = (typeof RESULT_STATUSES)[number];

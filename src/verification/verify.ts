@@ -16,9 +16,12 @@ import type { SourceResolver } from "../sources/resolve.ts";
 import type { JwsSigner } from "../keys/gateway-keys.ts";
 import type { LedgerWriter } from "../ledger/writer.ts";
 import { lookupItem } from "./lookup.ts";
+import { giveBackQuota } from "../quotas/counters.ts";
+import { loggableError } from "../db/loggable-error.ts";
+import { departmentNotAsked } from "../sources/resilience.ts";
 import { planItems, reserve } from "./decide.ts";
 import { buildReceiptPayload, receiptHash } from "./receipt.ts";
-import type { ItemResult, VerificationRequest, VerificationResponse } from "./request.ts";
+import { assertKnownFields, type ItemResult, type VerificationRequest, type VerificationResponse } from "./request.ts";
 
 export interface VerifyDeps {
   db: Db;
@@ -52,7 +55,7 @@ export function discloseOnly(result: ItemResult, decision: Decision): ItemResult
 }
 
 /**
- * @throws HurenError unknown-matter / unknown-evidence-type (422), ledger-unavailable (503)
+ * @throws HurenError unknown-matter / unknown-evidence-type / unknown-field (422), ledger-unavailable (503)
  */
 export async function verify(
   deps: VerifyDeps,
@@ -78,6 +81,7 @@ export async function verify(
     if (!def) throw new HurenError("unknown-evidence-type", 422, "Unknown evidence type", `evidence type "${item.type}" is not in the catalog`);
     defs.push(def);
   }
+  assertKnownFields(wanted.map((item, i) => ({ def: defs[i]!, fields: item.fields })));
 
   // Decide. The consent, if any, is read once (an inline token is registered on first use) and
   // applies to every item it covers; one that cannot be read counts as none.
@@ -127,6 +131,14 @@ export async function verify(
       return discloseOnly(outcome.result, decision);
     }),
   );
+
+  // Quota counts questions put to departments: an item answered at once without asking (circuit
+  // open, overloaded) gives back what it took.
+  for (const [i, p] of plans.entries()) {
+    if (p.decision.permit && p.resolved && departmentNotAsked(errors[i]?.code)) {
+      await giveBackQuota(deps.db, { evidenceType: p.def.type, window: requester.id, uid: caller.uid }, p.decision.quotas, startedAt);
+    }
+  }
 
   // Receipt payload first (without its ledger position), so the entry can commit to its hash.
   const { payload: receipt, subjectOpening } = await buildReceiptPayload({
@@ -203,7 +215,8 @@ export async function verify(
       consentUsed ? (tx, appended) => markConsentUseLedgered(tx, consent!.id, verificationId, appended.index) : undefined,
     );
   } catch (err) {
-    deps.logError({ event: "ledger-append-failed", verificationId, error: err instanceof Error ? err.message : String(err) });
+    // Never the error's message: it quotes the insert's parameters, the entry itself.
+    deps.logError({ event: "ledger-append-failed", verificationId, ...loggableError(err) });
     throw new HurenError("ledger-unavailable", 503, "Ledger unavailable", "the access could not be recorded, so no data is returned; retry later", { cause: err });
   }
 
