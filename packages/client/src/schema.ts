@@ -109,7 +109,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers */
+        /** Readiness: the database answers; details of each ledger witness (PROTOCOL §5.2) */
         get: {
             parameters: {
                 query?: never;
@@ -128,13 +128,42 @@ export interface paths {
                         /**
                          * @example {
                          *       "status": "ready",
-                         *       "database": "postgres"
+                         *       "database": "postgres",
+                         *       "witnesses": [
+                         *         {
+                         *           "name": "audit-bureau",
+                         *           "url": "https://witness.audit.changchun.gov.cn",
+                         *           "lastCosignedSize": 4712,
+                         *           "lastCosignedAt": "2026-11-21T09:30:00Z",
+                         *           "ageSeconds": 3,
+                         *           "failures": 0,
+                         *           "lastError": null
+                         *         },
+                         *         {
+                         *           "name": "siping",
+                         *           "url": "https://witness.siping.gov.cn",
+                         *           "lastCosignedSize": 4650,
+                         *           "lastCosignedAt": "2026-11-21T09:29:20Z",
+                         *           "ageSeconds": 43,
+                         *           "failures": 4,
+                         *           "lastError": "HTTP 503: down for maintenance"
+                         *         }
+                         *       ]
                          *     }
                          */
                         "application/json": {
                             /** @enum {string} */
                             status: "ready";
                             database: string;
+                            witnesses: {
+                                name: string;
+                                url: string;
+                                lastCosignedSize: number | null;
+                                lastCosignedAt: string | null;
+                                ageSeconds: number | null;
+                                failures: number;
+                                lastError: string | null;
+                            }[];
                         };
                     };
                 };
@@ -217,7 +246,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -448,7 +477,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -618,7 +647,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -685,48 +714,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/members/{id}/jwks": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A member's public keys (public), e.g. to check a department-signed answer or a consent token */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description JWKS */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            keys: {
-                                [key: string]: unknown;
-                            }[];
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/catalog/evidence-types": {
         parameters: {
             query?: never;
@@ -766,7 +753,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -872,7 +859,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1040,7 +1027,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1203,7 +1190,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1325,7 +1312,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1516,7 +1503,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1742,7 +1729,13 @@ export interface paths {
                             version: number;
                             updatedAt: string;
                             lastCheck: {
+                                /** @description true only when the check passed */
                                 ok: boolean;
+                                /**
+                                 * @description unproven: nothing failed, but without a probe nothing showed the adapter finds a record
+                                 * @enum {string}
+                                 */
+                                outcome?: "passed" | "failed" | "unproven";
                                 adapter: string;
                                 /** @enum {string} */
                                 kind: "http" | "sql" | "fixture";
@@ -1793,7 +1786,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1861,7 +1854,7 @@ export interface paths {
                 };
             };
         };
-        /** Register or change an adapter (admin, or the owning department). A change is a new version; secrets are never echoed. */
+        /** Register or change an adapter (admin, or the owning department). A change is a new version; secrets are never echoed, and a config value sent back as "(sealed)" keeps the stored one. */
         put: {
             parameters: {
                 query?: never;
@@ -1943,7 +1936,13 @@ export interface paths {
                             version: number;
                             updatedAt: string;
                             lastCheck: {
+                                /** @description true only when the check passed */
                                 ok: boolean;
+                                /**
+                                 * @description unproven: nothing failed, but without a probe nothing showed the adapter finds a record
+                                 * @enum {string}
+                                 */
+                                outcome?: "passed" | "failed" | "unproven";
                                 adapter: string;
                                 /** @enum {string} */
                                 kind: "http" | "sql" | "fixture";
@@ -2002,7 +2001,13 @@ export interface paths {
                             version: number;
                             updatedAt: string;
                             lastCheck: {
+                                /** @description true only when the check passed */
                                 ok: boolean;
+                                /**
+                                 * @description unproven: nothing failed, but without a probe nothing showed the adapter finds a record
+                                 * @enum {string}
+                                 */
+                                outcome?: "passed" | "failed" | "unproven";
                                 adapter: string;
                                 /** @enum {string} */
                                 kind: "http" | "sql" | "fixture";
@@ -2021,7 +2026,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2268,7 +2273,13 @@ export interface paths {
                                 version: number;
                                 updatedAt: string;
                                 lastCheck: {
+                                    /** @description true only when the check passed */
                                     ok: boolean;
+                                    /**
+                                     * @description unproven: nothing failed, but without a probe nothing showed the adapter finds a record
+                                     * @enum {string}
+                                     */
+                                    outcome?: "passed" | "failed" | "unproven";
                                     adapter: string;
                                     /** @enum {string} */
                                     kind: "http" | "sql" | "fixture";
@@ -2320,7 +2331,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2429,7 +2440,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2572,7 +2583,13 @@ export interface paths {
                          *     }
                          */
                         "application/json": {
+                            /** @description true only when the check passed */
                             ok: boolean;
+                            /**
+                             * @description unproven: nothing failed, but without a probe nothing showed the adapter finds a record
+                             * @enum {string}
+                             */
+                            outcome?: "passed" | "failed" | "unproven";
                             adapter: string;
                             /** @enum {string} */
                             kind: "http" | "sql" | "fixture";
@@ -2590,7 +2607,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2699,7 +2716,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2918,7 +2935,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3076,7 +3093,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3179,7 +3196,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3359,7 +3376,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3584,7 +3601,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3780,7 +3797,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3902,7 +3919,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4106,7 +4123,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4201,7 +4218,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Unknown matter or evidence type */
+                /** @description Unknown matter, evidence type, or a requested field the evidence type does not have */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -4254,7 +4271,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A signed checkpoint of the current tree (C2SP tlog-checkpoint in a signed note), public */
+        /** The newest stored checkpoint (C2SP tlog-checkpoint in a signed note, with witness cosignatures), public */
         get: {
             parameters: {
                 query?: never;
@@ -4272,6 +4289,13 @@ export interface paths {
                     content: {
                         "text/plain": string;
                     };
+                };
+                /** @description No checkpoint has been signed yet */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
             };
         };
@@ -4377,7 +4401,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4503,7 +4527,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4618,7 +4642,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4694,6 +4718,380 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/ledger/tile/{L}/{N}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A C2SP tlog-tiles hash tile, public; full tiles are immutable */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description tile level, 0..63 (level 0 holds leaf hashes; level l hashes of 256^l-leaf subtrees) */
+                    L: string;
+                    /** @description tile index in 3-digit groups, all but the last prefixed by x (x001/x234/067), then .p/<W> for a partial tile of width W */
+                    N: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description W × 32 bytes of hashes */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/octet-stream": string;
+                    };
+                };
+                /** @description bad-tile-path: not a C2SP tile path */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Not complete yet, or a partial width no checkpoint has */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ledger/tile/entries/{N}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A C2SP tlog-tiles entry bundle (auditor): uint16 length + RFC 8785 entry, gzip when accepted */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description tile index in 3-digit groups, all but the last prefixed by x (x001/x234/067), then .p/<W> for a partial tile of width W */
+                    N: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The entries */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/octet-stream": string;
+                    };
+                };
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The signed request failed a §2 check; `type` names it */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description forbidden-for-kind: a valid token of a member kind that may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Not complete yet, or a partial width no checkpoint has */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ledger/proofs/bundle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Offline proof (C2SP tlog-proof@v1) of entry `index` against the newest checkpoint covering it (auditor; a window for its own entries) */
+        get: {
+            parameters: {
+                query?: {
+                    index?: number | null;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The proof */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/x.tlog-proof": string;
+                    };
+                };
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The signed request failed a §2 check; `type` names it */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description forbidden-for-kind: a valid token of a member kind that may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description No such entry (auditors) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description not-yet-checkpointed: no checkpoint covers the entry yet; see Retry-After */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/keys/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate the receipt-signing key (admin): a new key signs from now on; old receipts stay verifiable */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The new active key and the key-rotation ledger entry */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            kid: string;
+                            previousKid: string | null;
+                            ledger: {
+                                index: number;
+                                leafHash: string;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The signed request failed a §2 check; `type` names it */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description forbidden-for-kind: a valid token of a member kind that may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The active key is configured (HUREN_SIGNING_KEY / _FILE), or another rotation happened at the same time */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit/search": {
         parameters: {
             query?: never;
@@ -4719,7 +5117,8 @@ export interface paths {
                      *         "type": "resident-id",
                      *         "id": "220102199001011239"
                      *       },
-                     *       "from": "2026-11-01T00:00:00+08:00",
+                     *       "purpose": "AUD-2026-031",
+                     *       "from": "2026-11-01",
                      *       "limit": 50
                      *     }
                      */
@@ -4737,13 +5136,15 @@ export interface paths {
                         evidenceType?: string;
                         /** @enum {string} */
                         decision?: "permitted" | "partial" | "denied";
-                        /** Format: date-time */
+                        /** @description YYYY-MM-DD (a China Standard Time day) or an RFC 3339 timestamp with offset */
                         from?: string;
-                        /** Format: date-time */
+                        /** @description YYYY-MM-DD (a China Standard Time day) or an RFC 3339 timestamp with offset */
                         to?: string;
                         cursor?: string;
                         /** @default 50 */
                         limit?: number;
+                        /** @description Required with `subject` (§5.4): the case or ticket reference; the search is then ledgered */
+                        purpose?: string;
                     };
                 };
             };
@@ -4797,7 +5198,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4892,6 +5293,15 @@ export interface paths {
                         };
                     };
                 };
+                /** @description ledger-unavailable: the access could not be recorded, so nothing is answered */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": Record<string, never>;
+                    };
+                };
             };
         };
         delete?: never;
@@ -4910,6 +5320,345 @@ export interface paths {
         get?: never;
         put?: never;
         /** Who accessed this person's data, when, for which matter, on which basis, from which window and operator, with what outcome (auditor) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "subject": {
+                     *         "type": "resident-id",
+                     *         "id": "220102199001011239"
+                     *       },
+                     *       "purpose": "AUD-2026-031"
+                     *     }
+                     */
+                    "application/json": {
+                        subject: {
+                            /** @enum {string} */
+                            type: "resident-id" | "uscc";
+                            id: string;
+                            name?: string;
+                        };
+                        /** @description Why: the auditor's case or ticket reference (1–128 characters); ledgered with the access */
+                        purpose: string;
+                        /** @default 200 */
+                        limit?: number;
+                        cursor?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The accesses, newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "accesses": [
+                         *         {
+                         *           "kind": "audit-access",
+                         *           "time": "2026-11-22T02:10:00Z",
+                         *           "index": 4980,
+                         *           "leafHash": "Yq0n3d0Zr8cJm2mQ1pXo3w0t2kF5vQmM8bD7l1sN4aE=",
+                         *           "by": {
+                         *             "id": "cc-audit-office",
+                         *             "name": "长春市政务服务监督审计处",
+                         *             "kind": "auditor"
+                         *           },
+                         *           "operator": "audit-staff-07",
+                         *           "action": "search",
+                         *           "purpose": "AUD-2026-031"
+                         *         },
+                         *         {
+                         *           "kind": "verification",
+                         *           "time": "2026-11-21T09:30:00Z",
+                         *           "index": 4711,
+                         *           "leafHash": "gSKyXoYZUgZ6jduWYrkDOARinOMGJveXjgMkBTcdPlQ=",
+                         *           "verificationId": "vf_01JDQ5X7R5M3V9S1K8T2W4Y6ZA",
+                         *           "window": {
+                         *             "id": "nanguan-window-01",
+                         *             "name": "南关区政务服务中心 01 号窗口",
+                         *             "region": "220102"
+                         *           },
+                         *           "operator": "clerk-007",
+                         *           "matter": {
+                         *             "code": "220100-public-rental-housing",
+                         *             "name": "公共租赁住房保障资格申请"
+                         *           },
+                         *           "case": "NG-2026-000123",
+                         *           "consent": null,
+                         *           "items": [
+                         *             {
+                         *               "evidenceType": "subsistence-allowance.certificate",
+                         *               "decision": "permit",
+                         *               "basis": "statutory",
+                         *               "citation": "《社会救助暂行办法》第十一条",
+                         *               "disclosed": [
+                         *                 "valid",
+                         *                 "validUntil"
+                         *               ],
+                         *               "outcome": "verified",
+                         *               "source": "cc-civil-affairs-http",
+                         *               "reasons": []
+                         *             }
+                         *           ]
+                         *         }
+                         *       ],
+                         *       "nextCursor": null
+                         *     }
+                         */
+                        "application/json": {
+                            accesses: {
+                                [key: string]: unknown;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The signed request failed a §2 check; `type` names it */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description forbidden-for-kind: a valid token of a member kind that may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Body is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description ledger-unavailable: the access could not be recorded, so nothing is answered */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": Record<string, never>;
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stream entries oldest first as JSON Lines (what `huren ledger verify` reads) or CSV (auditor) */
+        get: {
+            parameters: {
+                query: {
+                    format?: "jsonl" | "csv";
+                    /** @description YYYY-MM-DD (a China Standard Time day) or an RFC 3339 timestamp with offset */
+                    from?: string;
+                    /** @description YYYY-MM-DD (a China Standard Time day) or an RFC 3339 timestamp with offset */
+                    to?: string;
+                    fromIndex?: number | null;
+                    /** @description exclusive */
+                    toIndex?: number | null;
+                    /** @description Why: the auditor's case or ticket reference (1–128 characters); ledgered with the access */
+                    purpose: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description application/x-ndjson or text/csv, streamed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/x-ndjson": string;
+                        "text/csv": string;
+                    };
+                };
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The signed request failed a §2 check; `type` names it */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description forbidden-for-kind: a valid token of a member kind that may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description ledger-unavailable: the access could not be recorded, so nothing is answered */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": Record<string, never>;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subjects/access-report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The person's own report: every access to their data, auditors' included, each with its ledger index and leaf hash (consent collector; ledgered) */
         post: {
             parameters: {
                 query?: never;
@@ -4951,20 +5700,50 @@ export interface paths {
                          * @example {
                          *       "accesses": [
                          *         {
+                         *           "kind": "audit-access",
+                         *           "time": "2026-11-22T02:10:00Z",
+                         *           "index": 4980,
+                         *           "leafHash": "Yq0n3d0Zr8cJm2mQ1pXo3w0t2kF5vQmM8bD7l1sN4aE=",
+                         *           "by": {
+                         *             "id": "cc-audit-office",
+                         *             "name": "长春市政务服务监督审计处",
+                         *             "kind": "auditor"
+                         *           },
+                         *           "operator": "audit-staff-07",
+                         *           "action": "search",
+                         *           "purpose": "AUD-2026-031"
+                         *         },
+                         *         {
+                         *           "kind": "verification",
+                         *           "time": "2026-11-21T09:30:00Z",
                          *           "index": 4711,
-                         *           "at": "2026-11-21T09:30:00Z",
-                         *           "requester": "nanguan-window-01",
-                         *           "uid": "clerk-007",
-                         *           "matter": "220100-public-rental-housing",
+                         *           "leafHash": "gSKyXoYZUgZ6jduWYrkDOARinOMGJveXjgMkBTcdPlQ=",
+                         *           "verificationId": "vf_01JDQ5X7R5M3V9S1K8T2W4Y6ZA",
+                         *           "window": {
+                         *             "id": "nanguan-window-01",
+                         *             "name": "南关区政务服务中心 01 号窗口",
+                         *             "region": "220102"
+                         *           },
+                         *           "operator": "clerk-007",
+                         *           "matter": {
+                         *             "code": "220100-public-rental-housing",
+                         *             "name": "公共租赁住房保障资格申请"
+                         *           },
                          *           "case": "NG-2026-000123",
+                         *           "consent": null,
                          *           "items": [
                          *             {
-                         *               "type": "subsistence-allowance.certificate",
+                         *               "evidenceType": "subsistence-allowance.certificate",
                          *               "decision": "permit",
-                         *               "status": "verified",
-                         *               "source": "cc-civil-affairs-http",
                          *               "basis": "statutory",
-                         *               "citation": "《社会救助暂行办法》第十一条"
+                         *               "citation": "《社会救助暂行办法》第十一条",
+                         *               "disclosed": [
+                         *                 "valid",
+                         *                 "validUntil"
+                         *               ],
+                         *               "outcome": "verified",
+                         *               "source": "cc-civil-affairs-http",
+                         *               "reasons": []
                          *             }
                          *           ]
                          *         }
@@ -4973,14 +5752,1146 @@ export interface paths {
                          *     }
                          */
                         "application/json": {
-                            accesses: {
+                            accesses: ({
+                                /** @enum {string} */
+                                kind: "verification" | "audit-access" | "subject-access";
+                                time: string;
+                                index: number;
+                                leafHash: string;
+                            } & {
                                 [key: string]: unknown;
-                            }[];
+                            })[];
                             nextCursor: string | null;
                         };
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The signed request failed a §2 check; `type` names it */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description forbidden-for-kind: a valid token of a member kind that may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Body is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description ledger-unavailable: the access could not be recorded, so nothing is answered */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": Record<string, never>;
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/supervision/departments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Departments: asked, answered, unavailable by code, fulfilment, p50/p95/p99 ms, breaches, per adapter too */
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Departments: asked, answered, unavailable by code, fulfilment, p50/p95/p99 ms, breaches, per adapter too */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from: string;
+                            to: string;
+                            departments: {
+                                [key: string]: unknown;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The signed request failed a §2 check; `type` names it */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description forbidden-for-kind: a valid token of a member kind that may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/supervision/ranking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 一天一排名: departments by fulfilment, then p95, with the day before's rank */
+        get: {
+            parameters: {
+                query?: {
+                    date?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 一天一排名: departments by fulfilment, then p95, with the day before's rank */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            date: string;
+                            ranking: {
+                                [key: string]: unknown;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The signed request failed a §2 check; `type` names it */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description forbidden-for-kind: a valid token of a member kind that may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/supervision/windows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Windows and operators: verifications, items, certificateFree (copies nobody had to bring), denials by reason */
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Windows and operators: verifications, items, certificateFree (copies nobody had to bring), denials by reason */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from: string;
+                            to: string;
+                            windows: {
+                                [key: string]: unknown;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The signed request failed a §2 check; `type` names it */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description forbidden-for-kind: a valid token of a member kind that may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/supervision/denials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Denied items by reason, and the totals they are part of */
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Denied items by reason, and the totals they are part of */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from: string;
+                            to: string;
+                            totals: {
+                                [key: string]: unknown;
+                            };
+                            denials: {
+                                [key: string]: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The signed request failed a §2 check; `type` names it */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description forbidden-for-kind: a valid token of a member kind that may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/supervision/cards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Red and yellow cards, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    state?: "open" | "acknowledged" | "closed";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Red and yellow cards, newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cards: {
+                                [key: string]: unknown;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The signed request failed a §2 check; `type` names it */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description forbidden-for-kind: a valid token of a member kind that may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/supervision/cards/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge a card with a note */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        note: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The card */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The signed request failed a §2 check; `type` names it */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description forbidden-for-kind: a valid token of a member kind that may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description card-not-found: no such card */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description card-closed: a closed card takes no more actions */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Body is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/supervision/cards/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close a card with a note */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        note: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The card */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The signed request failed a §2 check; `type` names it */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description forbidden-for-kind: a valid token of a member kind that may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description card-not-found: no such card */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description card-closed: a closed card takes no more actions */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Body is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/supervision/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The card rules in force (shipped defaults and the admin's) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The card rules in force (shipped defaults and the admin's) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            rules: {
+                                [key: string]: unknown;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The signed request failed a §2 check; `type` names it */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description forbidden-for-kind: a valid token of a member kind that may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/supervision/rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Store a card rule (admin); applies from the consumer's next batch */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        kind: "bulk-lookups" | "after-hours" | "repeated-denials" | "case-fanout" | "subject-hotspot" | "department-unavailable" | "department-slow";
+                        /** @enum {string} */
+                        period: "1h" | "1d";
+                        yellow: number;
+                        red: number;
+                        /** @default true */
+                        enabled?: boolean;
+                        serviceHours?: {
+                            days: number[];
+                            from: string;
+                            to: string;
+                        }[];
+                        thresholdMs?: number;
+                        description?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The stored rule */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -5077,29 +6988,26 @@ export interface paths {
                 };
             };
         };
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/v1/audit/export": {
+    "/v1/supervision/reports/monthly": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Stream entries oldest first as JSON Lines (what `huren ledger verify` reads) or CSV (auditor) */
+        /** 每月统计分析: the monthly report as JSON, or CSV (UTF-8 with BOM, one section per list) */
         get: {
             parameters: {
-                query?: {
-                    format?: "jsonl" | "csv";
-                    from?: string;
-                    to?: string;
-                    fromIndex?: number | null;
-                    /** @description exclusive */
-                    toIndex?: number | null;
+                query: {
+                    month: string;
+                    format?: "json" | "csv";
                 };
                 header?: never;
                 path?: never;
@@ -5107,17 +7015,19 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description application/x-ndjson or text/csv, streamed */
+                /** @description The report */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/x-ndjson": string;
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
                         "text/csv": string;
                     };
                 };
-                /** @description Malformed JSON or a body that fails validation (`errors[]`) */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
                 400: {
                     headers: {
                         [name: string]: unknown;
