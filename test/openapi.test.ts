@@ -63,6 +63,17 @@ describe("/openapi.json", () => {
     expect(verify.responses["200"].content["application/json"].example.results).toHaveLength(2);
   });
 
+  it("every operation has a response example, and a request example when it takes a body", () => {
+    const missing = operations()
+      .filter(({ op }) => {
+        const hasReq = !op.requestBody || Object.values(op.requestBody.content).some((m: any) => m.example !== undefined);
+        const hasRes = Object.values(op.responses).some((r: any) => r.content && Object.values(r.content).some((m: any) => m.example !== undefined));
+        return !(hasReq && hasRes);
+      })
+      .map(({ path, method }) => `${method.toUpperCase()} ${path}`);
+    expect(missing, "add them to src/routes/openapi-examples*.ts").toEqual([]);
+  });
+
   it("a declared 404 is what the gateway answers for an unknown thing", async () => {
     const cases: [Actor, string, string][] = [
       [h.admin, "GET", "/v1/members/no-such-member"],

@@ -4,6 +4,8 @@
  * 南关区 window checks 张三 for public rental housing. test/openapi.test.ts validates every example
  * against its operation's schema, so an example cannot drift from the API.
  */
+import { MORE_EXAMPLES } from "./openapi-examples-more.ts";
+
 const ID = "220102199001011239"; // a demo resident id (GB 11643 check digit valid), not a real person
 const NOW = "2026-11-21T09:30:00Z";
 const ED25519 = { kty: "OKP", crv: "Ed25519", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", kid: "nanguan-2026-01" };
@@ -102,7 +104,7 @@ const accesses = [
   },
 ];
 
-export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
+const BASE_EXAMPLES: Record<string, OperationExamples> = {
   "GET /.well-known/jwks.json": { responses: { 200: { keys: [{ ...ED25519, kid: "gw-2026-11", alg: "EdDSA", use: "sig" }] } } },
   "GET /healthz": { responses: { 200: { status: "ok" } } },
   "GET /readyz": {
@@ -177,3 +179,12 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
     responses: { 200: { accesses, nextCursor: null } },
   },
 };
+
+/** Both catalogs, one entry per operation: a request from one and responses from the other combine. */
+export const OPERATION_EXAMPLES: Record<string, OperationExamples> = Object.fromEntries(
+  [...new Set([...Object.keys(BASE_EXAMPLES), ...Object.keys(MORE_EXAMPLES)])].map((op) => {
+    const a = BASE_EXAMPLES[op] ?? {};
+    const b = MORE_EXAMPLES[op] ?? {};
+    return [op, { request: a.request ?? b.request, responses: { ...a.responses, ...b.responses } }];
+  }),
+);

@@ -737,6 +737,35 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "evidenceTypes": [
+                         *         {
+                         *           "type": "senior-citizen.card",
+                         *           "name": "老年人优待证 Senior citizen card",
+                         *           "issuerKind": "civil-affairs",
+                         *           "sensitivity": "ordinary",
+                         *           "claims": {
+                         *             "type": "object",
+                         *             "properties": {
+                         *               "valid": {
+                         *                 "type": "boolean"
+                         *               },
+                         *               "validUntil": {
+                         *                 "type": "string",
+                         *                 "format": "date"
+                         *               }
+                         *             },
+                         *             "required": [
+                         *               "valid"
+                         *             ]
+                         *           },
+                         *           "defaultFields": [],
+                         *           "builtin": false
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             evidenceTypes: {
                                 type: string;
@@ -845,6 +874,31 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "senior-citizen.card",
+                         *       "name": "老年人优待证 Senior citizen card",
+                         *       "issuerKind": "civil-affairs",
+                         *       "sensitivity": "ordinary",
+                         *       "claims": {
+                         *         "type": "object",
+                         *         "properties": {
+                         *           "valid": {
+                         *             "type": "boolean"
+                         *           },
+                         *           "validUntil": {
+                         *             "type": "string",
+                         *             "format": "date"
+                         *           }
+                         *         },
+                         *         "required": [
+                         *           "valid"
+                         *         ]
+                         *       },
+                         *       "defaultFields": [],
+                         *       "builtin": false
+                         *     }
+                         */
                         "application/json": {
                             type: string;
                             name: string;
@@ -993,6 +1047,31 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "senior-citizen.card",
+                         *       "name": "老年人优待证 Senior citizen card",
+                         *       "issuerKind": "civil-affairs",
+                         *       "sensitivity": "ordinary",
+                         *       "claims": {
+                         *         "type": "object",
+                         *         "properties": {
+                         *           "valid": {
+                         *             "type": "boolean"
+                         *           },
+                         *           "validUntil": {
+                         *             "type": "string",
+                         *             "format": "date"
+                         *           }
+                         *         },
+                         *         "required": [
+                         *           "valid"
+                         *         ]
+                         *       },
+                         *       "defaultFields": [],
+                         *       "builtin": false
+                         *     }
+                         */
                         "application/json": {
                             type: string;
                             name: string;
@@ -1013,6 +1092,31 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "senior-citizen.card",
+                         *       "name": "老年人优待证 Senior citizen card",
+                         *       "issuerKind": "civil-affairs",
+                         *       "sensitivity": "ordinary",
+                         *       "claims": {
+                         *         "type": "object",
+                         *         "properties": {
+                         *           "valid": {
+                         *             "type": "boolean"
+                         *           },
+                         *           "validUntil": {
+                         *             "type": "string",
+                         *             "format": "date"
+                         *           }
+                         *         },
+                         *         "required": [
+                         *           "valid"
+                         *         ]
+                         *       },
+                         *       "defaultFields": [],
+                         *       "builtin": false
+                         *     }
+                         */
                         "application/json": {
                             type: string;
                             name: string;
@@ -2423,6 +2527,27 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "versions": [
+                         *         {
+                         *           "version": 3,
+                         *           "department": "cc-civil-affairs",
+                         *           "kind": "http",
+                         *           "evidenceTypes": [
+                         *             "subsistence-allowance.certificate"
+                         *           ],
+                         *           "config": {
+                         *             "endpoint": "https://minzheng.example.gov.cn/huren/lookup",
+                         *             "answerSignature": "required"
+                         *           },
+                         *           "enabled": true,
+                         *           "changedBy": "cc-civil-affairs",
+                         *           "createdAt": "2026-11-21T09:30:00Z"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             versions: {
                                 version: number;
@@ -2706,6 +2831,32 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "cc-civil-affairs",
+                         *       "version": 3,
+                         *       "hash": "Yk3q0Jm2S1bq3H0yqJ8pW2y7d0b1mQeYt2kq7c0pQ9b",
+                         *       "document": {
+                         *         "department": "cc-civil-affairs",
+                         *         "evidenceTypes": {
+                         *           "subsistence-allowance.certificate": {
+                         *             "rules": [
+                         *               {
+                         *                 "matters": [
+                         *                   "220100-public-rental-housing"
+                         *                 ],
+                         *                 "basis": "statutory",
+                         *                 "citation": "《社会救助暂行办法》第十一条",
+                         *                 "fields": [
+                         *                   "validUntil"
+                         *                 ]
+                         *               }
+                         *             ]
+                         *           }
+                         *         }
+                         *       }
+                         *     }
+                         */
                         "application/json": {
                             id: string;
                             version: number;
@@ -2909,6 +3060,32 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "cc-civil-affairs",
+                         *       "version": 3,
+                         *       "hash": "Yk3q0Jm2S1bq3H0yqJ8pW2y7d0b1mQeYt2kq7c0pQ9b",
+                         *       "document": {
+                         *         "department": "cc-civil-affairs",
+                         *         "evidenceTypes": {
+                         *           "subsistence-allowance.certificate": {
+                         *             "rules": [
+                         *               {
+                         *                 "matters": [
+                         *                   "220100-public-rental-housing"
+                         *                 ],
+                         *                 "basis": "statutory",
+                         *                 "citation": "《社会救助暂行办法》第十一条",
+                         *                 "fields": [
+                         *                   "validUntil"
+                         *                 ]
+                         *               }
+                         *             ]
+                         *           }
+                         *         }
+                         *       }
+                         *     }
+                         */
                         "application/json": {
                             id: string;
                             version: number;
@@ -2925,6 +3102,32 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "cc-civil-affairs",
+                         *       "version": 3,
+                         *       "hash": "Yk3q0Jm2S1bq3H0yqJ8pW2y7d0b1mQeYt2kq7c0pQ9b",
+                         *       "document": {
+                         *         "department": "cc-civil-affairs",
+                         *         "evidenceTypes": {
+                         *           "subsistence-allowance.certificate": {
+                         *             "rules": [
+                         *               {
+                         *                 "matters": [
+                         *                   "220100-public-rental-housing"
+                         *                 ],
+                         *                 "basis": "statutory",
+                         *                 "citation": "《社会救助暂行办法》第十一条",
+                         *                 "fields": [
+                         *                   "validUntil"
+                         *                 ]
+                         *               }
+                         *             ]
+                         *           }
+                         *         }
+                         *       }
+                         *     }
+                         */
                         "application/json": {
                             id: string;
                             version: number;
@@ -3081,6 +3284,36 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "policies": [
+                         *         {
+                         *           "id": "cc-civil-affairs",
+                         *           "version": 3,
+                         *           "hash": "Yk3q0Jm2S1bq3H0yqJ8pW2y7d0b1mQeYt2kq7c0pQ9b",
+                         *           "document": {
+                         *             "department": "cc-civil-affairs",
+                         *             "evidenceTypes": {
+                         *               "subsistence-allowance.certificate": {
+                         *                 "rules": [
+                         *                   {
+                         *                     "matters": [
+                         *                       "220100-public-rental-housing"
+                         *                     ],
+                         *                     "basis": "statutory",
+                         *                     "citation": "《社会救助暂行办法》第十一条",
+                         *                     "fields": [
+                         *                       "validUntil"
+                         *                     ]
+                         *                   }
+                         *                 ]
+                         *               }
+                         *             }
+                         *           }
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             policies: {
                                 id: string;
@@ -3186,6 +3419,32 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "cc-civil-affairs",
+                         *       "version": 3,
+                         *       "hash": "Yk3q0Jm2S1bq3H0yqJ8pW2y7d0b1mQeYt2kq7c0pQ9b",
+                         *       "document": {
+                         *         "department": "cc-civil-affairs",
+                         *         "evidenceTypes": {
+                         *           "subsistence-allowance.certificate": {
+                         *             "rules": [
+                         *               {
+                         *                 "matters": [
+                         *                   "220100-public-rental-housing"
+                         *                 ],
+                         *                 "basis": "statutory",
+                         *                 "citation": "《社会救助暂行办法》第十一条",
+                         *                 "fields": [
+                         *                   "validUntil"
+                         *                 ]
+                         *               }
+                         *             ]
+                         *           }
+                         *         }
+                         *       }
+                         *     }
+                         */
                         "application/json": {
                             id: string;
                             version: number;
@@ -3348,6 +3607,34 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "at": "2026-11-21T09:30:00Z",
+                         *       "requester": "nanguan-window-01",
+                         *       "matter": "220100-public-rental-housing",
+                         *       "consent": null,
+                         *       "items": [
+                         *         {
+                         *           "type": "subsistence-allowance.certificate",
+                         *           "permit": true,
+                         *           "basis": "statutory",
+                         *           "citation": "《社会救助暂行办法》第十一条",
+                         *           "fields": [
+                         *             "valid",
+                         *             "validUntil"
+                         *           ],
+                         *           "reasons": [],
+                         *           "explanations": [
+                         *             "允许：法定依据 permitted on a statutory basis"
+                         *           ],
+                         *           "policyVersion": "cc-civil-affairs@3",
+                         *           "agreement": null,
+                         *           "issuerRegion": "220100",
+                         *           "adapter": "cc-civil-affairs-http"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             at: string;
                             requester: string;
@@ -3535,6 +3822,31 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "cns-2026-11-000042",
+                         *       "issuer": "cc-service-app",
+                         *       "state": "active",
+                         *       "grantee": "nanguan-window-01",
+                         *       "matters": [
+                         *         "220100-disability-living-subsidy"
+                         *       ],
+                         *       "evidenceTypes": [
+                         *         "disability.certificate"
+                         *       ],
+                         *       "notBefore": "2026-11-21T09:30:00Z",
+                         *       "expiresAt": "2026-12-21T09:30:00Z",
+                         *       "maxUses": 3,
+                         *       "useCount": 1,
+                         *       "method": "app",
+                         *       "proof": "q2V8mJ3x0bWcS1nZr4Tt9Yk7uFh2LdPa6EoQiGsCvXw",
+                         *       "tokenHash": "B95lDa8R83lS8n0eG-o0buTxRKQTYFi__1U8anccXmA",
+                         *       "registeredAt": "2026-11-21T09:30:00Z",
+                         *       "revokedAt": null,
+                         *       "revokedBy": null,
+                         *       "uses": []
+                         *     }
+                         */
                         "application/json": {
                             id: string;
                             issuer: string;
@@ -3571,6 +3883,31 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "cns-2026-11-000042",
+                         *       "issuer": "cc-service-app",
+                         *       "state": "active",
+                         *       "grantee": "nanguan-window-01",
+                         *       "matters": [
+                         *         "220100-disability-living-subsidy"
+                         *       ],
+                         *       "evidenceTypes": [
+                         *         "disability.certificate"
+                         *       ],
+                         *       "notBefore": "2026-11-21T09:30:00Z",
+                         *       "expiresAt": "2026-12-21T09:30:00Z",
+                         *       "maxUses": 3,
+                         *       "useCount": 1,
+                         *       "method": "app",
+                         *       "proof": "q2V8mJ3x0bWcS1nZr4Tt9Yk7uFh2LdPa6EoQiGsCvXw",
+                         *       "tokenHash": "B95lDa8R83lS8n0eG-o0buTxRKQTYFi__1U8anccXmA",
+                         *       "registeredAt": "2026-11-21T09:30:00Z",
+                         *       "revokedAt": null,
+                         *       "revokedBy": null,
+                         *       "uses": []
+                         *     }
+                         */
                         "application/json": {
                             id: string;
                             issuer: string;
@@ -3767,6 +4104,31 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "cns-2026-11-000042",
+                         *       "issuer": "cc-service-app",
+                         *       "state": "active",
+                         *       "grantee": "nanguan-window-01",
+                         *       "matters": [
+                         *         "220100-disability-living-subsidy"
+                         *       ],
+                         *       "evidenceTypes": [
+                         *         "disability.certificate"
+                         *       ],
+                         *       "notBefore": "2026-11-21T09:30:00Z",
+                         *       "expiresAt": "2026-12-21T09:30:00Z",
+                         *       "maxUses": 3,
+                         *       "useCount": 1,
+                         *       "method": "app",
+                         *       "proof": "q2V8mJ3x0bWcS1nZr4Tt9Yk7uFh2LdPa6EoQiGsCvXw",
+                         *       "tokenHash": "B95lDa8R83lS8n0eG-o0buTxRKQTYFi__1U8anccXmA",
+                         *       "registeredAt": "2026-11-21T09:30:00Z",
+                         *       "revokedAt": null,
+                         *       "revokedBy": null,
+                         *       "uses": []
+                         *     }
+                         */
                         "application/json": {
                             id: string;
                             issuer: string;
@@ -3910,6 +4272,14 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "cns-2026-11-000042",
+                         *       "state": "revoked",
+                         *       "revokedAt": "2026-11-21T09:30:00Z",
+                         *       "revokedBy": "cc-service-app"
+                         *     }
+                         */
                         "application/json": {
                             id: string;
                             /** @enum {string} */
@@ -4287,6 +4657,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example huren.changchun.gov.cn/ledger
+                         *     4712
+                         *     sFodV/vSp5O8n9a8QpW6PRY97tfOSW5bsc2Xl/EQi08=
+                         *
+                         *     — huren.changchun.gov.cn/ledger hI2DJwAbq3kS0fB2MPA3j2jxq2I1roloI=
+                         */
                         "text/plain": string;
                     };
                 };
@@ -4330,6 +4707,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /** @example huren.changchun.gov.cn/ledger+8e2f4a1c+AdaK9vR0V6bqY1YV7m2nZ3Qf8pH1sUuJkC0xWcE5tL4Q */
                         "text/plain": string;
                     };
                 };
@@ -4746,6 +5124,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /** @example (binary: 32-byte SHA-256 hashes, 256 per full tile) */
                         "application/octet-stream": string;
                     };
                 };
@@ -4799,6 +5178,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /** @example (binary: entries, each a big-endian uint16 length then its RFC 8785 JSON) */
                         "application/octet-stream": string;
                     };
                 };
@@ -4901,6 +5281,18 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example c2sp.org/tlog-proof@v1
+                         *     index 4711
+                         *     B95lDa8R83lS8n0eG+o0buTxRKQTYFi//1U8anccXmA=
+                         *     EKNzoDWG8LGC0Yp9o+sv3qllpMP9uHQ9B20KNL+Q1zs=
+                         *
+                         *     huren.changchun.gov.cn/ledger
+                         *     4712
+                         *     sFodV/vSp5O8n9a8QpW6PRY97tfOSW5bsc2Xl/EQi08=
+                         *
+                         *     — huren.changchun.gov.cn/ledger hI2DJwAbq3kS0fB2MPA3j2jxq2I1roloI=
+                         */
                         "text/x.tlog-proof": string;
                     };
                 };
@@ -5010,6 +5402,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "kid": "gw-2026-12",
+                         *       "previousKid": "gw-2026-11",
+                         *       "ledger": {
+                         *         "index": 4713,
+                         *         "leafHash": "RoopEkOdqkYqMB4MJXrbt/hMjOxsVn0IrWjpz1ZMMes="
+                         *       }
+                         *     }
+                         */
                         "application/json": {
                             kid: string;
                             previousKid: string | null;
@@ -5569,6 +5971,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /** @example {"index":4711,"entry":{"requester":"nanguan-window-01","matter":"220100-public-rental-housing"},"leafHash":"gSKyXoYZUgZ6jduWYrkDOARinOMGJveXjgMkBTcdPlQ="} */
                         "application/x-ndjson": string;
                         "text/csv": string;
                     };
@@ -5903,6 +6306,45 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "from": "2026-11-01",
+                         *       "to": "2026-11-21",
+                         *       "departments": [
+                         *         {
+                         *           "department": "cc-civil-affairs",
+                         *           "name": "长春市民政局",
+                         *           "asked": 1840,
+                         *           "answered": 1822,
+                         *           "unavailable": {
+                         *             "timeout": 15,
+                         *             "http-status": 3
+                         *           },
+                         *           "fulfilment": 0.9902,
+                         *           "p50Ms": 38,
+                         *           "p95Ms": 120,
+                         *           "p99Ms": 910,
+                         *           "breaches": 0,
+                         *           "adapters": [
+                         *             {
+                         *               "adapter": "cc-civil-affairs-http",
+                         *               "evidenceType": "subsistence-allowance.certificate",
+                         *               "asked": 1840,
+                         *               "answered": 1822,
+                         *               "unavailable": {
+                         *                 "timeout": 15,
+                         *                 "http-status": 3
+                         *               },
+                         *               "fulfilment": 0.9902,
+                         *               "p50Ms": 38,
+                         *               "p95Ms": 120,
+                         *               "p99Ms": 910
+                         *             }
+                         *           ]
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             from: string;
                             to: string;
@@ -6004,6 +6446,21 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "date": "2026-11-21",
+                         *       "ranking": [
+                         *         {
+                         *           "rank": 1,
+                         *           "previousRank": 2,
+                         *           "department": "cc-civil-affairs",
+                         *           "fulfilment": 0.9902,
+                         *           "p95Ms": 120,
+                         *           "asked": 1840
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             date: string;
                             ranking: {
@@ -6105,6 +6562,34 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "from": "2026-11-01",
+                         *       "to": "2026-11-21",
+                         *       "windows": [
+                         *         {
+                         *           "window": "nanguan-window-01",
+                         *           "verifications": 212,
+                         *           "items": 390,
+                         *           "certificateFree": 371,
+                         *           "denials": {
+                         *             "consent-required": 12
+                         *           },
+                         *           "operators": [
+                         *             {
+                         *               "operator": "nanguan-window-01/clerk-0042",
+                         *               "verifications": 212,
+                         *               "items": 390,
+                         *               "certificateFree": 371,
+                         *               "denials": {
+                         *                 "consent-required": 12
+                         *               }
+                         *             }
+                         *           ]
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             from: string;
                             to: string;
@@ -6207,6 +6692,23 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "from": "2026-11-01",
+                         *       "to": "2026-11-21",
+                         *       "totals": {
+                         *         "verifications": 5120,
+                         *         "items": 9310,
+                         *         "certificateFree": 8744,
+                         *         "denied": 402,
+                         *         "unavailable": 164
+                         *       },
+                         *       "denials": {
+                         *         "consent-required": 301,
+                         *         "matter-not-allowed": 101
+                         *       }
+                         *     }
+                         */
                         "application/json": {
                             from: string;
                             to: string;
@@ -6311,6 +6813,39 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "cards": [
+                         *         {
+                         *           "id": "card_01JD8Q5W3G7R2N4K6M8P0S2T4V",
+                         *           "level": "yellow",
+                         *           "rule": "bulk-lookups",
+                         *           "target": {
+                         *             "kind": "operator",
+                         *             "id": "nanguan-window-01/clerk-0042"
+                         *           },
+                         *           "period": {
+                         *             "from": "2026-11-21T00:00:00+08:00",
+                         *             "to": "2026-11-22T00:00:00+08:00"
+                         *           },
+                         *           "count": 60,
+                         *           "threshold": 60,
+                         *           "thresholds": {
+                         *             "yellow": 60,
+                         *             "red": 120
+                         *           },
+                         *           "evidence": [
+                         *             4711,
+                         *             4712,
+                         *             4715
+                         *           ],
+                         *           "state": "open",
+                         *           "openedAt": "2026-11-21T15:02:11+08:00",
+                         *           "notes": []
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             cards: {
                                 [key: string]: unknown;
@@ -6406,6 +6941,11 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "note": "已约谈经办人，系批量受理 talked to the clerk: a batch of applications"
+                     *     }
+                     */
                     "application/json": {
                         note: string;
                     };
@@ -6418,6 +6958,42 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "card_01JD8Q5W3G7R2N4K6M8P0S2T4V",
+                         *       "level": "yellow",
+                         *       "rule": "bulk-lookups",
+                         *       "target": {
+                         *         "kind": "operator",
+                         *         "id": "nanguan-window-01/clerk-0042"
+                         *       },
+                         *       "period": {
+                         *         "from": "2026-11-21T00:00:00+08:00",
+                         *         "to": "2026-11-22T00:00:00+08:00"
+                         *       },
+                         *       "count": 60,
+                         *       "threshold": 60,
+                         *       "thresholds": {
+                         *         "yellow": 60,
+                         *         "red": 120
+                         *       },
+                         *       "evidence": [
+                         *         4711,
+                         *         4712,
+                         *         4715
+                         *       ],
+                         *       "state": "acknowledged",
+                         *       "openedAt": "2026-11-21T15:02:11+08:00",
+                         *       "notes": [
+                         *         {
+                         *           "by": "city-supervision/sup-01",
+                         *           "at": "2026-11-21T16:10:00+08:00",
+                         *           "note": "已约谈经办人，系批量受理 talked to the clerk: a batch of applications",
+                         *           "action": "acknowledge"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             [key: string]: unknown;
                         };
@@ -6585,6 +7161,11 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "note": "情况属实，已处理 explained and closed"
+                     *     }
+                     */
                     "application/json": {
                         note: string;
                     };
@@ -6597,6 +7178,42 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "card_01JD8Q5W3G7R2N4K6M8P0S2T4V",
+                         *       "level": "yellow",
+                         *       "rule": "bulk-lookups",
+                         *       "target": {
+                         *         "kind": "operator",
+                         *         "id": "nanguan-window-01/clerk-0042"
+                         *       },
+                         *       "period": {
+                         *         "from": "2026-11-21T00:00:00+08:00",
+                         *         "to": "2026-11-22T00:00:00+08:00"
+                         *       },
+                         *       "count": 60,
+                         *       "threshold": 60,
+                         *       "thresholds": {
+                         *         "yellow": 60,
+                         *         "red": 120
+                         *       },
+                         *       "evidence": [
+                         *         4711,
+                         *         4712,
+                         *         4715
+                         *       ],
+                         *       "state": "closed",
+                         *       "openedAt": "2026-11-21T15:02:11+08:00",
+                         *       "notes": [
+                         *         {
+                         *           "by": "city-supervision/sup-01",
+                         *           "at": "2026-11-22T09:00:00+08:00",
+                         *           "note": "情况属实，已处理 explained and closed",
+                         *           "action": "close"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             [key: string]: unknown;
                         };
@@ -6766,6 +7383,22 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "rules": [
+                         *         {
+                         *           "id": "bulk-lookups",
+                         *           "rule": {
+                         *             "kind": "bulk-lookups",
+                         *             "period": "1d",
+                         *             "yellow": 60,
+                         *             "red": 120
+                         *           },
+                         *           "default": true
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             rules: {
                                 [key: string]: unknown;
@@ -6860,6 +7493,14 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "kind": "bulk-lookups",
+                     *       "period": "1d",
+                     *       "yellow": 60,
+                     *       "red": 120
+                     *     }
+                     */
                     "application/json": {
                         /** @enum {string} */
                         kind: "bulk-lookups" | "after-hours" | "repeated-denials" | "case-fanout" | "subject-hotspot" | "department-unavailable" | "department-slow";
@@ -6886,6 +7527,14 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "kind": "bulk-lookups",
+                         *       "period": "1d",
+                         *       "yellow": 60,
+                         *       "red": 120
+                         *     }
+                         */
                         "application/json": {
                             [key: string]: unknown;
                         };
@@ -7021,6 +7670,88 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "month": "2026-11",
+                         *       "totals": {
+                         *         "verifications": 5120,
+                         *         "items": 9310,
+                         *         "certificateFree": 8744,
+                         *         "denied": 402,
+                         *         "unavailable": 164
+                         *       },
+                         *       "departments": [
+                         *         {
+                         *           "department": "cc-civil-affairs",
+                         *           "name": "长春市民政局",
+                         *           "asked": 1840,
+                         *           "answered": 1822,
+                         *           "unavailable": {
+                         *             "timeout": 15,
+                         *             "http-status": 3
+                         *           },
+                         *           "fulfilment": 0.9902,
+                         *           "p50Ms": 38,
+                         *           "p95Ms": 120,
+                         *           "p99Ms": 910,
+                         *           "breaches": 0,
+                         *           "adapters": [
+                         *             {
+                         *               "adapter": "cc-civil-affairs-http",
+                         *               "evidenceType": "subsistence-allowance.certificate",
+                         *               "asked": 1840,
+                         *               "answered": 1822,
+                         *               "unavailable": {
+                         *                 "timeout": 15,
+                         *                 "http-status": 3
+                         *               },
+                         *               "fulfilment": 0.9902,
+                         *               "p50Ms": 38,
+                         *               "p95Ms": 120,
+                         *               "p99Ms": 910
+                         *             }
+                         *           ]
+                         *         }
+                         *       ],
+                         *       "windows": [
+                         *         {
+                         *           "window": "nanguan-window-01",
+                         *           "verifications": 212,
+                         *           "items": 390,
+                         *           "certificateFree": 371,
+                         *           "denials": {
+                         *             "consent-required": 12
+                         *           },
+                         *           "operators": [
+                         *             {
+                         *               "operator": "nanguan-window-01/clerk-0042",
+                         *               "verifications": 212,
+                         *               "items": 390,
+                         *               "certificateFree": 371,
+                         *               "denials": {
+                         *                 "consent-required": 12
+                         *               }
+                         *             }
+                         *           ]
+                         *         }
+                         *       ],
+                         *       "matters": [
+                         *         {
+                         *           "matter": "220100-public-rental-housing",
+                         *           "verifications": 2210,
+                         *           "items": 4420,
+                         *           "certificateFree": 4180
+                         *         }
+                         *       ],
+                         *       "denials": {
+                         *         "consent-required": 301
+                         *       },
+                         *       "cards": {
+                         *         "opened": 4,
+                         *         "closed": 3
+                         *       }
+                         *     }
+                         */
                         "application/json": {
                             [key: string]: unknown;
                         };
