@@ -5,13 +5,11 @@
  * the entry the answer is 409 `not-yet-checkpointed` with Retry-After.
  */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { desc } from "drizzle-orm";
 import { z } from "zod";
 import type { AppEnv } from "../http/middleware.ts";
 import { HurenError } from "../errors.ts";
 import { problemBody, problemResponse } from "../http/problem.ts";
-import { ledgerCheckpoints } from "../db/schema.ts";
-import type { Queryable } from "../db/types.ts";
+import { servedCheckpoint } from "../ledger/served.ts";
 import { inclusionProof } from "../ledger/merkle.ts";
 import { formatProofBundle, PROOF_MEDIA_TYPE } from "../ledger/proof-bundle.ts";
 import { getEntry, nodeReader } from "../ledger/store.ts";
@@ -19,17 +17,6 @@ import { signedProblems, type RouteKit } from "./kit.ts";
 
 /** Checkpoints are signed every 2 s while entries arrive (PROTOCOL §5.2). */
 const RETRY_AFTER_S = 2;
-
-/**
- * The checkpoint the bundle carries: the newest stored one, which is what GET /v1/ledger/checkpoint
- * serves without witnesses. With witnesses (stream ledger-witness, src/ledger/served.ts) this must
- * become `servedCheckpoint(db, policy)`: the newest quorum-cosigned checkpoint with its cosignature
- * lines, so that `huren receipt verify --quorum K` can pass on the bundle alone.
- */
-async function newestCheckpoint(db: Queryable): Promise<{ size: number; note: string } | undefined> {
-  const [cp] = await db.select({ size: ledgerCheckpoints.size, note: ledgerCheckpoints.note }).from(ledgerCheckpoints).orderBy(desc(ledgerCheckpoints.size)).limit(1);
-  return cp;
-}
 
 export function registerProofBundleRoute(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
   const { db } = kit.deps;
@@ -56,7 +43,10 @@ export function registerProofBundleRoute(app: OpenAPIHono<AppEnv>, kit: RouteKit
       // A window gets the same answer for someone else's entry as for one that does not exist.
       if (caller.kind === "window" && entry?.requester !== caller.id) throw new HurenError("forbidden", 403, "Forbidden", `entry ${index} was not made for ${caller.id}`);
       if (!entry) throw new HurenError("not-found", 404, "Not found", `ledger entry ${index} does not exist`);
-      const cp = await newestCheckpoint(db);
+      // The checkpoint GET /v1/ledger/checkpoint serves (§5.3): with witnesses, the newest one that
+      // reached the quorum, with its cosignature lines, so `huren receipt verify --quorum K` passes
+      // on the bundle alone; until it covers the entry, 409.
+      const cp = await servedCheckpoint(db, kit.deps.ledger.witnesses.policy);
       if (!cp || cp.size <= index) {
         const detail = `no checkpoint covers entry ${index} yet (the newest has ${cp?.size ?? 0} entries); retry after ${RETRY_AFTER_S} s`;
         const problem = problemBody("not-yet-checkpointed", 409, "Not yet checkpointed", detail, { requestId: c.get("requestId") });
