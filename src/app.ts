@@ -24,6 +24,7 @@ import { registerKeyRoutes } from "./routes/keys.ts";
 import { registerAuditRoutes } from "./routes/audit.ts";
 import { registerSubjectRoutes } from "./routes/subjects.ts";
 import { registerConsole } from "./console/routes.tsx";
+import { registerConsoleIdentityRoutes } from "./routes/console-identities.ts";
 import { registerSupervisionRoutes } from "./routes/supervision.ts";
 import { finishDocument } from "./routes/openapi-finish.ts";
 import { OPERATION_EXAMPLES } from "./routes/openapi-examples.ts";
@@ -96,6 +97,7 @@ export function createApp(deps: AppDeps) {
   registerKeyRoutes(app, kit);
   registerAuditRoutes(app, kit);
   registerConsole(app, deps);
+  registerConsoleIdentityRoutes(app, kit);
   registerSubjectRoutes(app, kit);
   registerSupervisionRoutes(app, kit);
 

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import type { LogLevel } from "./deps.ts";
 import { witnessesSchema, type WitnessConfig } from "./ledger/witness-config.ts";
+import type { OidcSettings } from "./console/oidc.ts";
 
 const gatewayId = z
   .string()
@@ -65,6 +66,14 @@ const envSchema = z.object({
   /** Port of the separate Prometheus listener (GET /metrics); unset = no metrics listener. */
   HUREN_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   HUREN_METRICS_HOST: z.string().default("127.0.0.1"),
+  /** Console sign-in with OpenID Connect (#12): the city's identity service; unset = login links only. */
+  HUREN_OIDC_ISSUER: z.url().optional(),
+  HUREN_OIDC_CLIENT_ID: z.string().min(1).max(255).optional(),
+  /** The client secret (client_secret_basic); unset = a public client (PKCE alone). */
+  HUREN_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Where the provider sends the browser back: https://<gateway>/console/oidc/callback. */
+  HUREN_OIDC_REDIRECT_URL: z.url().optional(),
+  HUREN_OIDC_SCOPE: z.string().regex(/^openid( [\x21-\x7e]+)*$/, "space-separated scopes starting with openid").default("openid"),
 });
 
 export interface Config {
@@ -100,6 +109,8 @@ export interface Config {
   shutdownGraceMs: number;
   databaseConnectTimeoutMs: number;
   databaseStatementTimeoutMs: number;
+  /** Console sign-in with OpenID Connect, when HUREN_OIDC_ISSUER is set. */
+  oidc: OidcSettings | undefined;
 }
 
 /**
@@ -120,6 +131,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   }
   if (e.HUREN_HEADERS_TIMEOUT_MS > e.HUREN_REQUEST_TIMEOUT_MS) {
     throw new Error("invalid settings:\n  HUREN_HEADERS_TIMEOUT_MS: must not exceed HUREN_REQUEST_TIMEOUT_MS (the request's head is part of the request)");
+  }
+  const oidcSet = [e.HUREN_OIDC_ISSUER, e.HUREN_OIDC_CLIENT_ID, e.HUREN_OIDC_REDIRECT_URL].filter((v) => v !== undefined).length;
+  if (oidcSet !== 0 && oidcSet !== 3) {
+    throw new Error("invalid settings:\n  HUREN_OIDC_ISSUER: OpenID Connect sign-in needs HUREN_OIDC_ISSUER, HUREN_OIDC_CLIENT_ID and HUREN_OIDC_REDIRECT_URL together");
   }
   return {
     port: e.PORT,
@@ -151,5 +166,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     shutdownGraceMs: e.HUREN_SHUTDOWN_GRACE_MS,
     databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
     databaseStatementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    oidc:
+      oidcSet === 3
+        ? { issuer: e.HUREN_OIDC_ISSUER!, clientId: e.HUREN_OIDC_CLIENT_ID!, clientSecret: e.HUREN_OIDC_CLIENT_SECRET, redirectUrl: e.HUREN_OIDC_REDIRECT_URL!, scope: e.HUREN_OIDC_SCOPE }
+        : undefined,
   };
 }

@@ -9,6 +9,7 @@ import type { CheckpointScheduler } from "./ledger/scheduler.ts";
 import type { WitnessClient } from "./ledger/witnesses.ts";
 import type { ConfigCache } from "./config/cache.ts";
 import type { Metrics } from "./metrics/metrics.ts";
+import type { OidcSettings } from "./console/oidc.ts";
 
 /** HUREN_LOG: pino's levels; `silent` logs nothing. */
 export type LogLevel = "silent" | "fatal" | "error" | "warn" | "info" | "debug" | "trace";
@@ -57,6 +58,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Swagger UI for /docs; without it /docs is a plain page rendered from /openapi.json. */
   docsAssets?: DocsAssets;
+  /** Console sign-in with OpenID Connect; without it the console takes login links only. */
+  consoleOidc?: OidcSettings;
   /** Upper bound on any one department lookup. Default 10 s. */
   lookupDeadlineMs?: number;
 }

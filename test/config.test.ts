@@ -60,3 +60,14 @@ describe("gateway keys", { timeout: 120_000 }, () => {
     await database.close();
   });
 });
+
+describe("console OpenID Connect settings", () => {
+  it("are all set together or not at all", () => {
+    expect(parseConfig({}).oidc).toBeUndefined();
+    expect(() => parseConfig({ HUREN_OIDC_ISSUER: "https://ids.changchun.gov.cn" })).toThrow(/HUREN_OIDC_CLIENT_ID and HUREN_OIDC_REDIRECT_URL together/);
+    expect(
+      parseConfig({ HUREN_OIDC_ISSUER: "https://ids.changchun.gov.cn", HUREN_OIDC_CLIENT_ID: "huren-console", HUREN_OIDC_CLIENT_SECRET: "s", HUREN_OIDC_REDIRECT_URL: "https://huren.changchun.gov.cn/console/oidc/callback" }).oidc,
+    ).toEqual({ issuer: "https://ids.changchun.gov.cn", clientId: "huren-console", clientSecret: "s", redirectUrl: "https://huren.changchun.gov.cn/console/oidc/callback", scope: "openid" });
+    expect(() => parseConfig({ HUREN_OIDC_ISSUER: "https://i", HUREN_OIDC_CLIENT_ID: "c", HUREN_OIDC_REDIRECT_URL: "https://g/cb", HUREN_OIDC_SCOPE: "profile" })).toThrow(/HUREN_OIDC_SCOPE/);
+  });
+});

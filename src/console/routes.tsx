@@ -1,8 +1,9 @@
 /**
  * /console: server-rendered pages for auditors (first), over the same domain verbs as the API —
  * a person search or report made here is ledgered exactly as through /v1/audit (§5.4).
- * Sign-in by a one-time login link: a §2 token for `GET /console/login`, signed with the member's
- * key (`huren console login --key FILE`), single use through the replay store.
+ * Sign-in by OpenID Connect (oidc-routes.tsx) when configured, or by a one-time login link: a §2
+ * token for `GET /console/login`, signed with the member's key (`huren console login --key FILE`),
+ * single use through the replay store.
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
@@ -22,6 +23,7 @@ import { createSessionStore } from "./session.ts";
 import { clearSessionCookie, consoleHeaders, formOf, loadSession, requireCsrf, requireSession, setSessionCookie, type ConsoleEnv } from "./http.ts";
 import { CONSOLE_CSS, PROOF_JS } from "./static/assets.ts";
 import { LoginPage } from "./pages/login.tsx";
+import { registerOidcSignIn } from "./oidc-routes.tsx";
 import { OverviewPage } from "./pages/overview.tsx";
 import { AccessLogPage, FILTERS, type Filters } from "./pages/access-log.tsx";
 import { EntryPage } from "./pages/entry.tsx";
@@ -47,9 +49,12 @@ export function registerConsole(root: OpenAPIHono<AppEnv>, deps: AppDeps) {
   app.get("/console/static/console.css", (c) => c.body(CONSOLE_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }));
   app.get("/console/static/proof.js", (c) => c.body(PROOF_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=3600" }));
 
+  const oidc = deps.consoleOidc !== undefined;
+  if (deps.consoleOidc) registerOidcSignIn(app, deps, deps.consoleOidc, sessions);
+
   app.get(LOGIN_PATH, async (c) => {
     const t = c.req.query("t");
-    if (!t) return c.html(<LoginPage oidc={false} />);
+    if (!t) return c.html(<LoginPage oidc={oidc} />);
     try {
       const caller = await authenticate({
         authorization: `Bearer ${t}`,
@@ -66,7 +71,7 @@ export function registerConsole(root: OpenAPIHono<AppEnv>, deps: AppDeps) {
       setSessionCookie(c, token, session.expiresAt);
       return c.redirect("/console", 303);
     } catch {
-      return c.html(<LoginPage oidc={false} error />, 401);
+      return c.html(<LoginPage oidc={oidc} error />, 401);
     }
   });
 

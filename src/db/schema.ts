@@ -290,6 +290,27 @@ export const consoleSessions = pgTable("console_sessions", {
   endedAt: timestamp("ended_at", { withTimezone: true }),
 });
 
+/**
+ * Who may sign in to the console through OpenID Connect (#12): an identity provider's subject,
+ * mapped by an admin to a member and the staff member's uid. `issuer` "" matches the configured
+ * issuer (HUREN_OIDC_ISSUER); a full issuer URL pins the mapping to that provider.
+ */
+export const consoleIdentities = pgTable(
+  "console_identities",
+  {
+    issuer: text("issuer").notNull().default(""),
+    subject: text("subject").notNull(),
+    member: text("member")
+      .notNull()
+      .references(() => members.id),
+    uid: text("uid").notNull(),
+    enabled: boolean("enabled").notNull().default(true),
+    changedBy: text("changed_by").notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.issuer, t.subject] })],
+);
+
 // ── stream supervision (§10 电子监察): the supervision store, kept by src/supervision/consumer.ts ──
 
 /** One row: the next ledger index the consumer will fold. Moves in the same transaction as the rollups. */
@@ -402,6 +423,7 @@ export const schema = {
   consentUses,
   quotaCounters,
   consoleSessions,
+  consoleIdentities,
   supervisionState,
   supervisionRollups,
   supervisionRules,

@@ -160,7 +160,7 @@ async function gateway(config: Config) {
     intervalMs: 1000,
     onError: (err) => logger.error({ event: "supervision-consumer-failed", ...loggableError(err) }),
   });
-  const app = createApp({ ...deps, docsAssets: await loadDocsAssets() });
+  const app = createApp({ ...deps, docsAssets: await loadDocsAssets(), ...(config.oidc ? { consoleOidc: config.oidc } : {}) });
   const running = await listen(app.fetch, { port: config.port, host: config.host, ...config.server });
   const { port } = running;
   // PORT=0 picks a free port; everything printed or written below uses the real one.

@@ -61,7 +61,12 @@ const card = {
 const rule = { kind: "bulk-lookups", period: "1d", yellow: 60, red: 120 };
 const totals = { verifications: 5120, items: 9310, certificateFree: 8744, denied: 402, unavailable: 164 };
 
+const identity = { issuer: "", subject: "u-3f9c2a7e", member: "cc-audit-office", uid: "auditor-07", enabled: true };
+const identityStored = { ...identity, changedBy: "huren-admin", updatedAt: NOW };
+
 export const MORE_EXAMPLES: Record<string, OperationExamples> = {
+  "PUT /v1/console/identities": { request: identity, responses: { 200: identityStored, 201: identityStored } },
+  "GET /v1/console/identities": { responses: { 200: { identities: [identityStored] } } },
   "GET /v1/catalog/evidence-types": { responses: { 200: { evidenceTypes: [evidenceType] } } },
   "GET /v1/catalog/evidence-types/{type}": { responses: { 200: evidenceType } },
   "PUT /v1/catalog/evidence-types/{type}": { responses: { 200: evidenceType, 201: evidenceType } },

@@ -86,4 +86,12 @@ export const en: Record<MessageKey, string> = {
   note: "Note",
   monthlyReport: "Monthly report (CSV)",
   noCards: "No open cards.",
+  signInHelpLink: "Sign in with a one-time login link from your administrator (huren console login).",
+  oidcRefused: "Cannot sign in",
+  oidcUnknown: "Your unified identity account has not been given access to the Huren console. Ask the gateway's administrator to map your account to your unit and staff number. No session was created.",
+  oidcExpired: "The sign-in expired or was already used: sign in again.",
+  oidcProvider: "The identity service could not complete the sign-in: try again later.",
+  backToSignIn: "Back to sign-in",
+  signedIn: "Signed in",
+  continue: "Continue",
 };

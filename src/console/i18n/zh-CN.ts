@@ -84,6 +84,14 @@ export const zhCN = {
   note: "备注",
   monthlyReport: "月度统计报告（CSV）",
   noCards: "暂无待处理的红黄牌。",
+  signInHelpLink: "请使用管理员发放的一次性登录链接（huren console login）登录。",
+  oidcRefused: "无法登录",
+  oidcUnknown: "您的统一身份认证账号尚未开通互认网关控制台权限。请联系网关管理员为您的账号配置所属单位和工号。未创建任何会话。",
+  oidcExpired: "登录已超时或已失效，请重新登录。",
+  oidcProvider: "统一身份认证服务暂时无法完成登录，请稍后重试。",
+  backToSignIn: "返回登录页",
+  signedIn: "已登录",
+  continue: "继续",
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -12,7 +12,7 @@ export const PAGES: { path: string; label: MessageKey; kinds: readonly MemberKin
   { path: "/console/supervision", label: "supervision", kinds: ["supervisor", "admin"] },
 ];
 
-export function Layout(props: { title: MessageKey; session?: ConsoleSession | undefined; children: Child }) {
+export function Layout(props: { title: MessageKey; session?: ConsoleSession | undefined; refresh?: string; children: Child }) {
   const { session } = props;
   return (
     <html lang="zh-CN">
@@ -21,6 +21,7 @@ export function Layout(props: { title: MessageKey; session?: ConsoleSession | un
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${tt(props.title)} — ${tt("appName")}`}</title>
         <link rel="stylesheet" href="/console/static/console.css" />
+        {props.refresh && <meta http-equiv="refresh" content={`0;url=${props.refresh}`} />}
       </head>
       <body>
         <header class="top">
