@@ -24,6 +24,7 @@ import { clearSessionCookie, consoleHeaders, formOf, loadSession, requireCsrf, r
 import { CONSOLE_CSS, PROOF_JS } from "./static/assets.ts";
 import { LoginPage } from "./pages/login.tsx";
 import { registerOidcSignIn } from "./oidc-routes.tsx";
+import { registerDepartmentPages } from "./department-routes.tsx";
 import { OverviewPage } from "./pages/overview.tsx";
 import { AccessLogPage, FILTERS, type Filters } from "./pages/access-log.tsx";
 import { EntryPage } from "./pages/entry.tsx";
@@ -174,6 +175,8 @@ export function registerConsole(root: OpenAPIHono<AppEnv>, deps: AppDeps) {
     if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) return c.text("400 — month is YYYY-MM", 400);
     return c.body(reportCsv(await monthlyReport(deps.db, month)), 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="huren-supervision-${month}.csv"` });
   });
+
+  registerDepartmentPages(app, deps);
 
   /** The checkpoint /v1/ledger/checkpoint serves, read through the public route itself. */
   async function servedCheckpoint(): Promise<{ note: string; size: number; createdAt: Date | undefined } | undefined> {

@@ -8,6 +8,9 @@
  * - `operator-d` / `operator-m` · day / month · `<window>/<uid>`: `verifications`, `items`,
  *   `certificateFree`, `denied`, `unavailable`, `denials` by reason. Windows and totals are sums.
  * - `matter-d` / `matter-m` · day / month · matter: `verifications`, `items`, `certificateFree`.
+ * - `caller-d` · day · JSON [department, window, matter]: items a window asked a department for
+ *   (`asked`, `answered`): who queried a department's data, in aggregate (the department's
+ *   console page). No uid, no case, no person.
  * Month rows exist because a city has thousands of clerks: a month's report reads one row per
  * clerk instead of thirty.
  */
@@ -74,6 +77,8 @@ export class RollupDeltas {
       // Not sent to any department (no adapter answers for it): counted at the window only.
       if (!department || !item.adapter) continue;
       const key = JSON.stringify([department, item.adapter, item.type]);
+      const caller = this.row("caller-d", day, JSON.stringify([department, f.window, f.matter]));
+      addFigures(caller, { asked: 1, answered: ANSWERED.has(item.status) ? 1 : 0 });
       for (const [dim, bucket] of [["adapter-d", day], ["adapter-h", hour]] as const) {
         const a = this.row(dim, bucket, key);
         a.asked = ((a.asked as number) ?? 0) + 1;

@@ -231,3 +231,31 @@ export async function matters(q: Queryable, r: Range): Promise<{ matter: string;
     .map(([matter, f]) => ({ matter, verifications: n(f, "verifications"), items: n(f, "items"), certificateFree: n(f, "certificateFree") }))
     .sort((a, b) => a.matter.localeCompare(b.matter));
 }
+
+export interface CallerFigures {
+  window: string;
+  matter: string;
+  asked: number;
+  answered: number;
+}
+
+/**
+ * Who asked `department` for data over the range, per window and matter (items asked, items
+ * answered): the aggregate a department sees of its own data's use. Counted from `caller-d` rows,
+ * which exist for entries folded since they were introduced.
+ * @example const callers = await departmentCallers(db, "cc-civil-affairs", { from: "2026-11-01", to: "2026-11-30" });
+ */
+export async function departmentCallers(q: Queryable, department: string, r: Range): Promise<CallerFigures[]> {
+  const prefix = `${JSON.stringify([department]).slice(0, -1)},`;
+  const rows = rowsOf<{ key: string; figures: Figures | string }>(
+    await q.execute(sql`select key, figures from supervision_rollups where dim = 'caller-d' and bucket >= ${r.from} and bucket <= ${r.to} and starts_with(key, ${prefix})`),
+  );
+  const per = new Map<string, Figures>();
+  for (const row of rows) per.set(row.key, addFigures(per.get(row.key) ?? {}, typeof row.figures === "string" ? (JSON.parse(row.figures) as Figures) : row.figures));
+  return [...per.entries()]
+    .map(([key, f]) => {
+      const [, window, matter] = JSON.parse(key) as [string, string, string];
+      return { window, matter, asked: n(f, "asked"), answered: n(f, "answered") };
+    })
+    .sort((a, b) => b.asked - a.asked || a.window.localeCompare(b.window) || a.matter.localeCompare(b.matter));
+}

@@ -10,6 +10,7 @@ export const PAGES: { path: string; label: MessageKey; kinds: readonly MemberKin
   { path: "/console/access-log", label: "accessLog", kinds: ["auditor"] },
   { path: "/console/report", label: "personReport", kinds: ["auditor"] },
   { path: "/console/supervision", label: "supervision", kinds: ["supervisor", "admin"] },
+  { path: "/console/department", label: "departmentPage", kinds: ["department", "admin"] },
 ];
 
 export function Layout(props: { title: MessageKey; session?: ConsoleSession | undefined; refresh?: string; children: Child }) {

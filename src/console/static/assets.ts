@@ -31,6 +31,13 @@ table.entries th,table.entries td{border:1px solid var(--line);padding:4px 8px;t
 .error{color:var(--bad);font-weight:600}.ok{color:var(--ok);font-weight:600}.bad{color:var(--bad);font-weight:600}
 pre{background:#fff;border:1px solid var(--line);padding:8px;overflow:auto}
 dl.entry{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}dl.entry dd{margin:0}
+table.diff{border-collapse:collapse;width:100%;background:#fff;font:13px/1.4 ui-monospace,"Noto Sans Mono CJK SC",monospace;margin:12px 0}
+table.diff th{text-align:left;border-bottom:1px solid var(--line);padding:2px 6px}
+table.diff td{padding:0 6px;white-space:pre-wrap;vertical-align:top}table.diff td:first-child{width:2em}
+.diff-add{background:#e3f4e8}.diff-del{background:#fbe5e2}.diff-add td:first-child{color:var(--ok)}.diff-del td:first-child{color:var(--bad)}
+.actions{display:flex;gap:12px;align-items:center;margin:12px 0}
+table.entries form{display:inline-block;margin:2px 4px 2px 0}
+details.versions{margin:6px 0}
 @page{size:A4;margin:18mm 15mm}
 @media print{.top,.no-print{display:none}body{background:#fff;font-size:11pt}main{max-width:none;padding:0}table.entries{font-size:10pt}a{color:inherit;text-decoration:none}}
 `;
