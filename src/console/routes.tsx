@@ -21,10 +21,11 @@ import { checkpointAt } from "../ledger/checkpoints.ts";
 import { maskSubjectId, subjectSchema } from "../catalog/subject.ts";
 import { createSessionStore } from "./session.ts";
 import { clearSessionCookie, consoleHeaders, formOf, loadSession, requireCsrf, requireSession, setSessionCookie, type ConsoleEnv } from "./http.ts";
-import { CONSOLE_CSS, PROOF_JS } from "./static/assets.ts";
+import { CONSOLE_CSS, PROOF_JS, RANGE_JS } from "./static/assets.ts";
 import { LoginPage } from "./pages/login.tsx";
 import { registerOidcSignIn } from "./oidc-routes.tsx";
 import { registerDepartmentPages } from "./department-routes.tsx";
+import { registerLedgerPages } from "./ledger-routes.tsx";
 import { OverviewPage } from "./pages/overview.tsx";
 import { AccessLogPage, FILTERS, type Filters } from "./pages/access-log.tsx";
 import { EntryPage } from "./pages/entry.tsx";
@@ -49,6 +50,7 @@ export function registerConsole(root: OpenAPIHono<AppEnv>, deps: AppDeps) {
   app.use("/console", consoleHeaders(), loadSession(sessions));
   app.get("/console/static/console.css", (c) => c.body(CONSOLE_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }));
   app.get("/console/static/proof.js", (c) => c.body(PROOF_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=3600" }));
+  app.get("/console/static/range.js", (c) => c.body(RANGE_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=3600" }));
 
   const oidc = deps.consoleOidc !== undefined;
   if (deps.consoleOidc) registerOidcSignIn(app, deps, deps.consoleOidc, sessions);
@@ -177,6 +179,7 @@ export function registerConsole(root: OpenAPIHono<AppEnv>, deps: AppDeps) {
   });
 
   registerDepartmentPages(app, deps);
+  registerLedgerPages(app, deps, servedCheckpoint);
 
   /** The checkpoint /v1/ledger/checkpoint serves, read through the public route itself. */
   async function servedCheckpoint(): Promise<{ note: string; size: number; createdAt: Date | undefined } | undefined> {

@@ -73,3 +73,31 @@ export async function servedCheckpoint(db: Queryable, policy?: WitnessPolicy): P
     quorum,
   };
 }
+
+export interface RecentCheckpoint {
+  size: number;
+  rootHash: string;
+  createdAt: Date;
+  /** Cosignatures stored for it, by witness vkey, with the time each witness put in. */
+  cosignatures: { witness: string; signedAt: Date }[];
+}
+
+/**
+ * The newest `limit` checkpoints with the witness cosignatures stored for each (the console's
+ * ledger page). Cosignatures of witnesses no longer configured are listed too: they were valid.
+ * @example const list = await recentCheckpoints(db, 20);
+ */
+export async function recentCheckpoints(db: Queryable, limit: number): Promise<RecentCheckpoint[]> {
+  const cps = await db.select().from(ledgerCheckpoints).orderBy(desc(ledgerCheckpoints.size)).limit(limit);
+  if (cps.length === 0) return [];
+  const sigs = await db
+    .select({ size: ledgerCosignatures.size, witness: ledgerCosignatures.witness, signedAt: ledgerCosignatures.signedAt })
+    .from(ledgerCosignatures)
+    .where(inArray(ledgerCosignatures.size, cps.map((c) => c.size)));
+  return cps.map((c) => ({
+    size: c.size,
+    rootHash: c.rootHash,
+    createdAt: c.createdAt,
+    cosignatures: sigs.filter((s) => Number(s.size) === c.size).map((s) => ({ witness: s.witness, signedAt: s.signedAt })),
+  }));
+}

@@ -62,3 +62,17 @@ export async function entriesByIndex(q: Queryable, from: number, to: number, lim
     .limit(limit);
   return rows.map(toStored);
 }
+
+/**
+ * Entries with from ≤ index < to as stored: the exact JSON text the leaf hash is over
+ * (SHA-256(0x00 ‖ text)), so a verifier can hash it itself instead of trusting `leafHash`.
+ */
+export async function rawEntriesByIndex(q: Queryable, from: number, to: number, limit: number): Promise<{ index: number; entryJson: string }[]> {
+  const rows = await q
+    .select({ idx: ledgerEntries.idx, entryJson: ledgerEntries.entryJson })
+    .from(ledgerEntries)
+    .where(and(gte(ledgerEntries.idx, from), lt(ledgerEntries.idx, to)))
+    .orderBy(asc(ledgerEntries.idx))
+    .limit(limit);
+  return rows.map((r) => ({ index: r.idx, entryJson: r.entryJson }));
+}

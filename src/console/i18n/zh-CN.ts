@@ -128,6 +128,19 @@ export const zhCN = {
   failed: "未通过",
   unproven: "未证实",
   evidenceTypes: "证照类型",
+  servedCheckpoint: "当前发布的检查点",
+  witnesses: "见证方（法定数）",
+  verifyRange: "校验一段账本条目",
+  fromIndex: "起始序号",
+  toIndex: "结束序号（含）",
+  verify: "在浏览器中校验",
+  progress: "进度",
+  recentCheckpoints: "最近的检查点",
+  size: "大小",
+  rootHash: "根哈希",
+  cosignatures: "见证方联署",
+  served: "当前发布",
+  notConfigured: "已不在配置中",
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -9,6 +9,7 @@ export const PAGES: { path: string; label: MessageKey; kinds: readonly MemberKin
   { path: "/console", label: "overview", kinds: ["window", "department", "auditor", "supervisor", "consent-collector", "admin"] },
   { path: "/console/access-log", label: "accessLog", kinds: ["auditor"] },
   { path: "/console/report", label: "personReport", kinds: ["auditor"] },
+  { path: "/console/ledger", label: "ledger", kinds: ["auditor"] },
   { path: "/console/supervision", label: "supervision", kinds: ["supervisor", "admin"] },
   { path: "/console/department", label: "departmentPage", kinds: ["department", "admin"] },
 ];
