@@ -31,10 +31,11 @@ import { AccessLogPage, FILTERS, type Filters } from "./pages/access-log.tsx";
 import { EntryPage } from "./pages/entry.tsx";
 import { ReportForm, ReportPage } from "./pages/report.tsx";
 import { SupervisionPage } from "./pages/supervision.tsx";
-import { departments, ranking, totals, windows } from "../supervision/queries.ts";
+import { dailyTotals, departments, departmentTrend, ranking, totals, windows } from "../supervision/queries.ts";
+import { MonthlyPage } from "./pages/monthly.tsx";
 import { actOnCard, listCards } from "../supervision/cards.ts";
 import { monthlyReport, reportCsv } from "../supervision/report.ts";
-import { cstDay } from "../supervision/time.ts";
+import { addDays, cstDay, monthDays } from "../supervision/time.ts";
 import { zhCN } from "./i18n/zh-CN.ts";
 import { en } from "./i18n/en.ts";
 
@@ -152,15 +153,16 @@ export function registerConsole(root: OpenAPIHono<AppEnv>, deps: AppDeps) {
   app.get("/console/supervision", supervisor, async (c) => {
     const day = cstDay(deps.now());
     const range = { from: day, to: day };
-    const [t, rank, depts, wins, open, acknowledged] = await Promise.all([
+    const [t, rank, depts, wins, open, acknowledged, trend] = await Promise.all([
       totals(deps.db, range),
       ranking(deps.db, day),
       departments(deps.db, range),
       windows(deps.db, range),
       listCards(deps.db, { state: "open" }),
       listCards(deps.db, { state: "acknowledged" }),
+      departmentTrend(deps.db, { from: addDays(day, -13), to: day }),
     ]);
-    const view = { day, month: day.slice(0, 7), totals: t.totals, ranking: rank, departments: depts, windows: wins, cards: [...open, ...acknowledged] };
+    const view = { day, month: day.slice(0, 7), totals: t.totals, ranking: rank, departments: depts, windows: wins, cards: [...open, ...acknowledged], trend };
     return c.html(<SupervisionPage session={c.get("session")!} view={view} />);
   });
   app.post("/console/supervision/cards/:id", supervisor, requireCsrf(), async (c) => {
@@ -171,6 +173,13 @@ export function registerConsole(root: OpenAPIHono<AppEnv>, deps: AppDeps) {
     if ((action !== "acknowledge" && action !== "close") || !note || note.length > 500) return c.text("400 — 请填写备注 / a note is required", 400);
     await actOnCard(deps.db, c.req.param("id"), { action, note, by: `${session.member}/${session.uid}`, at: deps.now() });
     return c.redirect("/console/supervision", 303);
+  });
+  app.get("/console/supervision/monthly", supervisor, async (c) => {
+    const month = c.req.query("month") ?? cstDay(deps.now()).slice(0, 7);
+    if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) return c.text("400 — 月份格式为 YYYY-MM / month is YYYY-MM", 400);
+    const range = monthDays(month);
+    const [report, days, trend] = await Promise.all([monthlyReport(deps.db, month), dailyTotals(deps.db, range), departmentTrend(deps.db, range)]);
+    return c.html(<MonthlyPage session={c.get("session")!} view={{ report, days, trend }} />);
   });
   app.get("/console/supervision/report.csv", supervisor, async (c) => {
     const month = c.req.query("month") ?? cstDay(deps.now()).slice(0, 7);

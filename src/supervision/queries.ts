@@ -259,3 +259,55 @@ export async function departmentCallers(q: Queryable, department: string, r: Ran
     })
     .sort((a, b) => b.asked - a.asked || a.window.localeCompare(b.window) || a.matter.localeCompare(b.matter));
 }
+
+export interface TrendPoint {
+  day: string;
+  asked: number;
+  answered: number;
+  fulfilment: number | null;
+}
+
+/**
+ * Per department, one point per CST day of the range (days without requests have asked 0 and
+ * fulfilment null): the supervision page's trend charts. One read of the range's adapter rows.
+ * @example const trend = await departmentTrend(db, { from: "2026-11-17", to: "2026-11-30" }); // Map department → points
+ */
+export async function departmentTrend(q: Queryable, r: Range): Promise<Map<string, TrendPoint[]>> {
+  const rows = rowsOf<{ bucket: string; key: string; figures: Figures | string }>(
+    await q.execute(sql`select bucket, key, figures from supervision_rollups where dim = 'adapter-d' and bucket >= ${r.from} and bucket <= ${r.to}`),
+  );
+  const days: string[] = [];
+  for (let d = r.from; d <= r.to; d = addDays(d, 1)) days.push(d);
+  const out = new Map<string, TrendPoint[]>();
+  for (const row of rows) {
+    const [department] = JSON.parse(row.key) as [string];
+    const f = typeof row.figures === "string" ? (JSON.parse(row.figures) as Figures) : row.figures;
+    let points = out.get(department);
+    if (!points) out.set(department, (points = days.map((day) => ({ day, asked: 0, answered: 0, fulfilment: null }))));
+    const p = points[days.indexOf(row.bucket)];
+    if (!p) continue;
+    p.asked += n(f, "asked");
+    p.answered += n(f, "answered");
+    p.fulfilment = ratio(p.answered, p.asked);
+  }
+  return out;
+}
+
+/**
+ * Totals per CST day of the range, in one read of the operator day rows (the monthly page's daily bars).
+ * @example const days = await dailyTotals(db, { from: "2026-11-01", to: "2026-11-30" }); // [{ day, totals }]
+ */
+export async function dailyTotals(q: Queryable, r: Range): Promise<{ day: string; totals: Totals }[]> {
+  const rows = rowsOf<{ bucket: string; figures: Figures | string }>(
+    await q.execute(sql`select bucket, figures from supervision_rollups where dim = 'operator-d' and bucket >= ${r.from} and bucket <= ${r.to}`),
+  );
+  const per = new Map<string, Map<string, Figures>>();
+  rows.forEach((row, i) => {
+    const day = per.get(row.bucket) ?? new Map<string, Figures>();
+    day.set(String(i), typeof row.figures === "string" ? (JSON.parse(row.figures) as Figures) : row.figures);
+    per.set(row.bucket, day);
+  });
+  const out: { day: string; totals: Totals }[] = [];
+  for (let d = r.from; d <= r.to; d = addDays(d, 1)) out.push({ day: d, totals: totalsOf(per.get(d) ?? new Map()).totals });
+  return out;
+}

@@ -155,4 +155,30 @@ describe.skipIf(!hasChromium)("console in Chromium", () => {
     expect(acked.notes.at(-1)).toMatchObject({ by: "console-supervisor/supervisor-staff-1", action: "acknowledge", note: "已约谈经办人 talked to the clerk" });
     await page.close();
   }, 120_000);
+
+  it("a supervisor reads the fulfilment trends, opens the monthly report and downloads its CSV", async () => {
+    const page = await browser.newPage();
+    await page.goto(await loginLink(supervisor));
+    await page.click("a[href='/console/supervision']");
+    // A server-drawn chart with its text alternatives: a title and every day's value.
+    const chart = page.locator("tr[data-department='cc-housing'] svg.trend");
+    expect(await chart.getAttribute("role")).toBe("img");
+    expect(await chart.locator("title").textContent()).toContain("履职率趋势");
+    expect(await chart.locator("desc").textContent()).toMatch(/100%/);
+    expect(await chart.locator("circle").count()).toBeGreaterThan(0);
+
+    await page.click("a[href^='/console/supervision/monthly']");
+    expect(Number(await page.locator("[data-figure=month-certificate-free]").textContent())).toBeGreaterThan(0);
+    expect(await page.locator("table.departments tr[data-department='cc-housing'] svg.trend").count()).toBe(1);
+    expect(await page.locator("main").textContent()).not.toContain(zhangSan.id);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "monthly");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("a[href^='/console/supervision/report.csv']")]);
+    const csv = await (await import("node:fs/promises")).readFile((await download.path())!, "utf8");
+    expect(csv.startsWith("\uFEFF")).toBe(true);
+    expect(csv).toContain("certificateFree");
+    await page.goto(`${base}/console/supervision/monthly?month=2026-13`);
+    expect(await page.textContent("body")).toContain("YYYY-MM");
+    await page.close();
+  }, 120_000);
 });

@@ -141,6 +141,17 @@ export const zhCN = {
   cosignatures: "见证方联署",
   served: "当前发布",
   notConfigured: "已不在配置中",
+  monthlyTitle: "月度统计报告",
+  month: "月份",
+  show: "查看",
+  downloadCsv: "下载 CSV",
+  cardsOpenedClosed: "红黄牌（新开/关闭）",
+  certificateFreePerDay: "每日免交材料件数",
+  trend: "趋势",
+  trend14: "近 14 天履职率趋势",
+  matters: "事项",
+  denialsByReason: "拒绝原因",
+  monthlyPage: "月度统计报告",
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -7,7 +7,8 @@ import { Layout } from "./layout.tsx";
 import { Csrf } from "./forms.tsx";
 import { T } from "../i18n/t.tsx";
 import type { ConsoleSession } from "../session.ts";
-import type { DepartmentFigures, RankingRow, Totals, WindowFigures } from "../../supervision/queries.ts";
+import type { DepartmentFigures, RankingRow, Totals, TrendPoint, WindowFigures } from "../../supervision/queries.ts";
+import { TrendChart } from "./charts.tsx";
 import type { Card } from "../../supervision/cards.ts";
 
 export interface SupervisionView {
@@ -18,6 +19,8 @@ export interface SupervisionView {
   departments: DepartmentFigures[];
   windows: WindowFigures[];
   cards: Card[];
+  /** Fulfilment per day over the last 14 days, per department. */
+  trend: Map<string, TrendPoint[]>;
 }
 
 const pct = (x: number | null) => (x === null ? "—" : `${(x * 100).toFixed(1)}%`);
@@ -44,8 +47,8 @@ export function SupervisionPage({ session, view }: { session: ConsoleSession; vi
       </table>
       <h2><T k="department" /></h2>
       <table class="entries">
-        <thead><tr><th scope="col"><T k="department" /></th><th scope="col"><T k="asked" /></th><th scope="col"><T k="answered" /></th><th scope="col"><T k="unavailable" /></th><th scope="col"><T k="fulfilment" /></th><th scope="col"><T k="p95" /></th><th scope="col"><T k="breaches" /></th></tr></thead>
-        <tbody>{view.departments.map((d) => <tr><td>{d.name || d.department}</td><td>{d.asked}</td><td>{d.answered}</td><td>{Object.entries(d.unavailable).map(([k, v]) => `${k} ${v}`).join(", ") || "0"}</td><td>{pct(d.fulfilment)}</td><td>{d.p95Ms ?? "—"}</td><td>{d.breaches}</td></tr>)}</tbody>
+        <thead><tr><th scope="col"><T k="department" /></th><th scope="col"><T k="asked" /></th><th scope="col"><T k="answered" /></th><th scope="col"><T k="unavailable" /></th><th scope="col"><T k="fulfilment" /></th><th scope="col"><T k="trend14" /></th><th scope="col"><T k="p95" /></th><th scope="col"><T k="breaches" /></th></tr></thead>
+        <tbody>{view.departments.map((d) => <tr data-department={d.department}><td>{d.name || d.department}</td><td>{d.asked}</td><td>{d.answered}</td><td>{Object.entries(d.unavailable).map(([k, v]) => `${k} ${v}`).join(", ") || "0"}</td><td>{pct(d.fulfilment)}</td><td>{view.trend.has(d.department) ? <TrendChart label={d.name || d.department} points={view.trend.get(d.department)!} /> : "—"}</td><td>{d.p95Ms ?? "—"}</td><td>{d.breaches}</td></tr>)}</tbody>
       </table>
       <h2><T k="windows" /></h2>
       <table class="entries">
@@ -83,7 +86,10 @@ export function SupervisionPage({ session, view }: { session: ConsoleSession; vi
           </tbody>
         </table>
       )}
-      <p><a href={`/console/supervision/report.csv?month=${view.month}`}><T k="monthlyReport" /> {view.month}</a></p>
+      <p class="actions">
+        <a href={`/console/supervision/monthly?month=${view.month}`}><T k="monthlyPage" /> {view.month}</a>
+        <a href={`/console/supervision/report.csv?month=${view.month}`}><T k="monthlyReport" /> {view.month}</a>
+      </p>
     </Layout>
   );
 }

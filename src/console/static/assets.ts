@@ -38,6 +38,8 @@ table.diff td{padding:0 6px;white-space:pre-wrap;vertical-align:top}table.diff t
 .actions{display:flex;gap:12px;align-items:center;margin:12px 0}
 table.entries form{display:inline-block;margin:2px 4px 2px 0}
 details.versions{margin:6px 0}
+svg.trend{vertical-align:middle;background:#fff}svg .grid{stroke:var(--line);stroke-width:1}svg .line{fill:none;stroke:var(--brand);stroke-width:1.5}
+svg .dot{fill:var(--brand)}svg .dot.low{fill:var(--bad)}
 ul.plain{list-style:none;margin:0;padding:0}
 progress{width:100%;max-width:480px;height:14px}
 @page{size:A4;margin:18mm 15mm}
