@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ledgerCheckpoints, ledgerCosignatures } from "../../src/db/schema.ts";
-import { cosign, generateWitnessKey } from "../../src/ledger/witness-quorum.ts";
+import { cosignerFromJwk, generateCosignerJwk, signCosignature } from "../../src/ledger/cosignature.ts";
 import { desc } from "drizzle-orm";
 import type { Actor } from "../harness.ts";
 import { HOUSING, zhangSan } from "../world.ts";
@@ -27,9 +27,9 @@ beforeAll(async () => {
   // A witness's cosignature on the newest checkpoint, stored as the witness client stores one.
   const [cp] = await rig.h.deps.db.select().from(ledgerCheckpoints).orderBy(desc(ledgerCheckpoints.size)).limit(1);
   size = cp!.size;
-  const witness = await generateWitnessKey("witness.audit.example/w1");
+  const witness = await cosignerFromJwk("witness.audit.example/w1", await generateCosignerJwk());
   const signedAt = 1_764_500_000;
-  const line = await cosign(cp!.note.slice(0, cp!.note.indexOf("\n\n") + 1), { name: "witness.audit.example/w1", seed: witness.seed, publicKey: witness.publicKey }, signedAt);
+  const line = await signCosignature(witness, cp!.note.slice(0, cp!.note.indexOf("\n\n") + 1), signedAt);
   await rig.h.deps.db.insert(ledgerCosignatures).values({ size, witness: witness.vkey, line, signedAt: new Date(signedAt * 1000) });
 }, 120_000);
 afterAll(async () => {
