@@ -26,6 +26,7 @@ import { LoginPage } from "./pages/login.tsx";
 import { registerOidcSignIn } from "./oidc-routes.tsx";
 import { registerDepartmentPages } from "./department-routes.tsx";
 import { registerLedgerPages } from "./ledger-routes.tsx";
+import { registerAdminPages } from "./admin-routes.tsx";
 import { OverviewPage } from "./pages/overview.tsx";
 import { AccessLogPage, FILTERS, type Filters } from "./pages/access-log.tsx";
 import { EntryPage } from "./pages/entry.tsx";
@@ -189,6 +190,7 @@ export function registerConsole(root: OpenAPIHono<AppEnv>, deps: AppDeps) {
 
   registerDepartmentPages(app, deps);
   registerLedgerPages(app, deps, servedCheckpoint);
+  registerAdminPages(app, deps);
 
   /** The checkpoint /v1/ledger/checkpoint serves, read through the public route itself. */
   async function servedCheckpoint(): Promise<{ note: string; size: number; createdAt: Date | undefined } | undefined> {

@@ -12,6 +12,7 @@ export const PAGES: { path: string; label: MessageKey; kinds: readonly MemberKin
   { path: "/console/ledger", label: "ledger", kinds: ["auditor"] },
   { path: "/console/supervision", label: "supervision", kinds: ["supervisor", "admin"] },
   { path: "/console/department", label: "departmentPage", kinds: ["department", "admin"] },
+  { path: "/console/admin", label: "administration", kinds: ["admin"] },
 ];
 
 export function Layout(props: { title: MessageKey; session?: ConsoleSession | undefined; refresh?: string; children: Child }) {

@@ -40,6 +40,8 @@ table.entries form{display:inline-block;margin:2px 4px 2px 0}
 details.versions{margin:6px 0}
 svg.trend{vertical-align:middle;background:#fff}svg .grid{stroke:var(--line);stroke-width:1}svg .line{fill:none;stroke:var(--brand);stroke-width:1.5}
 svg .dot{fill:var(--brand)}svg .dot.low{fill:var(--bad)}
+.subnav ul{list-style:none;display:flex;gap:14px;margin:0 0 8px;padding:0}.subnav a[aria-current=page]{font-weight:700}
+form.editor{display:grid;gap:8px}form.editor textarea{width:100%;font:13px/1.4 ui-monospace,"Noto Sans Mono CJK SC",monospace}
 ul.plain{list-style:none;margin:0;padding:0}
 progress{width:100%;max-width:480px;height:14px}
 @page{size:A4;margin:18mm 15mm}
