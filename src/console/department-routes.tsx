@@ -9,7 +9,7 @@ import type { Context } from "hono";
 import type { AppDeps } from "../deps.ts";
 import { HurenError } from "../errors.ts";
 import { memberIdSchema } from "../members/members.ts";
-import { adapterBodySchema, getAdapter, listAdapterVersions, putAdapter, type AdapterBody, type AdapterRecord } from "../sources/store.ts";
+import { adapterBodyOf, adapterBodySchema, getAdapter, listAdapterVersions, putAdapter, type AdapterBody } from "../sources/store.ts";
 import { checkAdapter, listAdapterStatus } from "../sources/status.ts";
 import { keepSealed } from "../sources/keep-sealed.ts";
 import { departmentCallers, departments } from "../supervision/queries.ts";
@@ -18,9 +18,6 @@ import { changeFlow } from "./change.tsx";
 import { requireCsrf, requireSession, type ConsoleEnv } from "./http.ts";
 import { DepartmentPage, type DepartmentView } from "./pages/department.tsx";
 import type { CheckReport } from "../sources/check.ts";
-
-/** The body a PUT /v1/adapters/{id} would send to leave the adapter as it is (secrets as "(sealed)"). */
-export const adapterBodyOf = (a: AdapterRecord): AdapterBody => ({ department: a.department, kind: a.kind, evidenceTypes: a.evidenceTypes, config: a.config, enabled: a.enabled });
 
 export function registerDepartmentPages(app: OpenAPIHono<ConsoleEnv>, deps: AppDeps) {
   const { db, resolver, secrets, gatewayId, now } = deps;

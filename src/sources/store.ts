@@ -49,6 +49,9 @@ export interface AdapterRecord {
   lastCheck: CheckReport | null;
 }
 
+/** The body a PUT /v1/adapters/{id} would send to leave the adapter as it is (secrets as "(sealed)"). */
+export const adapterBodyOf = (a: AdapterRecord): AdapterBody => ({ department: a.department, kind: a.kind, evidenceTypes: a.evidenceTypes, config: a.config, enabled: a.enabled });
+
 /** Keys of a config that are sealed rather than stored. */
 const SEALED_KEYS: Record<AdapterKind, string[]> = { http: ["probe"], fixture: ["records"], sql: ["connectionString", "probe"] };
 /** Stands in the public config for a sealed value, so GET shows that one is set. */

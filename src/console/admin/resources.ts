@@ -7,13 +7,12 @@
 import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import { getMember, listMembers, memberBodySchema, memberIdSchema, putMember } from "../../members/members.ts";
-import { adapterBodySchema, getAdapter, listAdapters, putAdapter } from "../../sources/store.ts";
+import { adapterBodyOf, adapterBodySchema, getAdapter, listAdapters, putAdapter } from "../../sources/store.ts";
 import { keepSealed } from "../../sources/keep-sealed.ts";
 import { evidenceTypeBodySchema, evidenceTypeSlug, matterBodySchema, matterCodeSchema } from "../../catalog/evidence-types.ts";
 import { getEvidenceType, getMatter, listEvidenceTypes, listMatters, putEvidenceType, putMatter } from "../../catalog/store.ts";
 import { policyDocumentSchema } from "../../policies/model.ts";
 import { getPolicy, listPolicies, putPolicy } from "../../policy-store/store.ts";
-import { adapterBodyOf } from "../department-routes.tsx";
 import type { MessageKey } from "../i18n/t.tsx";
 
 export const RESOURCES = ["members", "adapters", "matters", "evidence-types", "policies"] as const;

@@ -4,16 +4,15 @@
  */
 import type { TrendPoint } from "../../supervision/queries.ts";
 
-let seq = 0;
 const pct = (x: number | null) => (x === null ? "—" : `${Math.round(x * 1000) / 10}%`);
 
 /**
  * Fulfilment per day as a line from 0 to 100%, with a dot per day that had requests; days
  * without requests leave a gap (no answer is not a failure).
- * @example <TrendChart label="长春市民政局" points={trend.get("cc-civil-affairs")!} />
+ * `id` must be unique on the page (it names the title and description).
+ * @example <TrendChart id="trend-cc-civil-affairs" label="长春市民政局" points={trend.get("cc-civil-affairs")!} />
  */
-export function TrendChart({ label, points, width = 168, height = 36 }: { label: string; points: TrendPoint[]; width?: number; height?: number }) {
-  const id = `trend-${++seq}`;
+export function TrendChart({ id, label, points, width = 168, height = 36 }: { id: string; label: string; points: TrendPoint[]; width?: number; height?: number }) {
   const step = points.length > 1 ? (width - 8) / (points.length - 1) : 0;
   const x = (i: number) => 4 + i * step;
   const y = (f: number) => height - 4 - f * (height - 8);
@@ -44,10 +43,9 @@ export function TrendChart({ label, points, width = 168, height = 36 }: { label:
 
 /**
  * Bars of one figure per day (e.g. certificate-free items), with the same text alternatives.
- * @example <DailyBars label="免交材料件数 certificate-free items" days={["2026-11-01", …]} values={[12, …]} />
+ * @example <DailyBars id="daily" label="免交材料件数 certificate-free items" days={["2026-11-01", …]} values={[12, …]} />
  */
-export function DailyBars({ label, days, values, width = 480, height = 80 }: { label: string; days: string[]; values: number[]; width?: number; height?: number }) {
-  const id = `bars-${++seq}`;
+export function DailyBars({ id, label, days, values, width = 480, height = 80 }: { id: string; label: string; days: string[]; values: number[]; width?: number; height?: number }) {
   const max = Math.max(1, ...values);
   const w = (width - 8) / Math.max(1, values.length);
   return (

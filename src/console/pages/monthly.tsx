@@ -43,7 +43,7 @@ export function MonthlyPage({ session, view }: { session: ConsoleSession; view: 
         <div><dt><T k="cardsOpenedClosed" /></dt><dd>{r.cards.opened} / {r.cards.closed}</dd></div>
       </dl>
       <h2><T k="certificateFreePerDay" /></h2>
-      <DailyBars label={`${r.month} 每日免交材料件数 certificate-free items per day`} days={view.days.map((d) => d.day)} values={view.days.map((d) => d.totals.certificateFree)} />
+      <DailyBars id="daily-certificate-free" label={`${r.month} 每日免交材料件数 certificate-free items per day`} days={view.days.map((d) => d.day)} values={view.days.map((d) => d.totals.certificateFree)} />
       <h2><T k="department" /></h2>
       <table class="entries departments">
         <thead><tr><th scope="col"><T k="department" /></th><th scope="col"><T k="asked" /></th><th scope="col"><T k="fulfilment" /></th><th scope="col"><T k="trend" /></th><th scope="col"><T k="p95" /></th><th scope="col"><T k="unavailable" /></th><th scope="col"><T k="breaches" /></th></tr></thead>
@@ -53,7 +53,7 @@ export function MonthlyPage({ session, view }: { session: ConsoleSession; view: 
               <td>{d.name || d.department}</td>
               <td>{d.asked}</td>
               <td>{pct(d.fulfilment)}</td>
-              <td>{view.trend.has(d.department) ? <TrendChart label={d.name || d.department} points={view.trend.get(d.department)!} /> : "—"}</td>
+              <td>{view.trend.has(d.department) ? <TrendChart id={`trend-${d.department}`} label={d.name || d.department} points={view.trend.get(d.department)!} /> : "—"}</td>
               <td>{d.p95Ms ?? "—"}</td>
               <td>{counts(d.unavailable)}</td>
               <td>{d.breaches}</td>

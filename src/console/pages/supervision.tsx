@@ -48,7 +48,7 @@ export function SupervisionPage({ session, view }: { session: ConsoleSession; vi
       <h2><T k="department" /></h2>
       <table class="entries">
         <thead><tr><th scope="col"><T k="department" /></th><th scope="col"><T k="asked" /></th><th scope="col"><T k="answered" /></th><th scope="col"><T k="unavailable" /></th><th scope="col"><T k="fulfilment" /></th><th scope="col"><T k="trend14" /></th><th scope="col"><T k="p95" /></th><th scope="col"><T k="breaches" /></th></tr></thead>
-        <tbody>{view.departments.map((d) => <tr data-department={d.department}><td>{d.name || d.department}</td><td>{d.asked}</td><td>{d.answered}</td><td>{Object.entries(d.unavailable).map(([k, v]) => `${k} ${v}`).join(", ") || "0"}</td><td>{pct(d.fulfilment)}</td><td>{view.trend.has(d.department) ? <TrendChart label={d.name || d.department} points={view.trend.get(d.department)!} /> : "—"}</td><td>{d.p95Ms ?? "—"}</td><td>{d.breaches}</td></tr>)}</tbody>
+        <tbody>{view.departments.map((d) => <tr data-department={d.department}><td>{d.name || d.department}</td><td>{d.asked}</td><td>{d.answered}</td><td>{Object.entries(d.unavailable).map(([k, v]) => `${k} ${v}`).join(", ") || "0"}</td><td>{pct(d.fulfilment)}</td><td>{view.trend.has(d.department) ? <TrendChart id={`trend-${d.department}`} label={d.name || d.department} points={view.trend.get(d.department)!} /> : "—"}</td><td>{d.p95Ms ?? "—"}</td><td>{d.breaches}</td></tr>)}</tbody>
       </table>
       <h2><T k="windows" /></h2>
       <table class="entries">
