@@ -6052,6 +6052,331 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/console/identities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List console sign-in identities (admin), optionally of one member */
+        get: {
+            parameters: {
+                query?: {
+                    member?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Identities */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "identities": [
+                         *         {
+                         *           "issuer": "",
+                         *           "subject": "u-3f9c2a7e",
+                         *           "member": "cc-audit-office",
+                         *           "uid": "auditor-07",
+                         *           "enabled": true,
+                         *           "changedBy": "huren-admin",
+                         *           "updatedAt": "2026-11-21T09:30:00Z"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            identities: {
+                                /** @description "" = the issuer the gateway is configured with (HUREN_OIDC_ISSUER) */
+                                issuer: string;
+                                subject: string;
+                                member: string;
+                                uid: string;
+                                enabled: boolean;
+                                changedBy: string;
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The signed request failed a §2 check; `type` names it */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description forbidden-for-kind: a valid token of a member kind that may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        /** Map an OpenID Connect subject to a member and staff uid for console sign-in (admin); enabled: false revokes */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "issuer": "",
+                     *       "subject": "u-3f9c2a7e",
+                     *       "member": "cc-audit-office",
+                     *       "uid": "auditor-07",
+                     *       "enabled": true
+                     *     }
+                     */
+                    "application/json": {
+                        /** @default  */
+                        issuer?: "" | string;
+                        subject: string;
+                        member: string;
+                        uid: string;
+                        /** @default true */
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Replaced */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "issuer": "",
+                         *       "subject": "u-3f9c2a7e",
+                         *       "member": "cc-audit-office",
+                         *       "uid": "auditor-07",
+                         *       "enabled": true,
+                         *       "changedBy": "huren-admin",
+                         *       "updatedAt": "2026-11-21T09:30:00Z"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description "" = the issuer the gateway is configured with (HUREN_OIDC_ISSUER) */
+                            issuer: string;
+                            subject: string;
+                            member: string;
+                            uid: string;
+                            enabled: boolean;
+                            changedBy: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "issuer": "",
+                         *       "subject": "u-3f9c2a7e",
+                         *       "member": "cc-audit-office",
+                         *       "uid": "auditor-07",
+                         *       "enabled": true,
+                         *       "changedBy": "huren-admin",
+                         *       "updatedAt": "2026-11-21T09:30:00Z"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description "" = the issuer the gateway is configured with (HUREN_OIDC_ISSUER) */
+                            issuer: string;
+                            subject: string;
+                            member: string;
+                            uid: string;
+                            enabled: boolean;
+                            changedBy: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The signed request failed a §2 check; `type` names it */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description forbidden-for-kind: a valid token of a member kind that may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Body is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description unknown-member: no such member */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/subjects/access-report": {
         parameters: {
             query?: never;
