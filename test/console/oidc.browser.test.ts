@@ -79,6 +79,16 @@ describe("console identities API", () => {
     expect((await fetch(`${plainBase}/console/oidc/start`, { redirect: "manual" })).status).toBe(404);
   });
 
+  it("an unreachable provider gets a page saying so, and no redirect", async () => {
+    const closed = createServer();
+    const port = await listen(closed);
+    closed.close();
+    const app = createApp({ ...h.deps, consoleOidc: { issuer: `http://127.0.0.1:${port}`, clientId: "c", redirectUrl: `${base}/console/oidc/callback` } });
+    const res = await app.request("http://127.0.0.1/console/oidc/start");
+    expect(res.status).toBe(502);
+    expect(await res.text()).toContain("统一身份认证服务暂时无法完成登录");
+  });
+
   it("a callback without the sign-in's transaction cookie is refused", async () => {
     const res = await fetch(`${base}/console/oidc/callback?code=x&state=y`, { redirect: "manual" });
     expect(res.status).toBe(400);
