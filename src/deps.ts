@@ -9,6 +9,7 @@ import type { CheckpointScheduler } from "./ledger/scheduler.ts";
 import type { WitnessClient } from "./ledger/witnesses.ts";
 import type { ConfigCache } from "./config/cache.ts";
 import type { Metrics } from "./metrics/metrics.ts";
+import type { RateLimiter } from "./ratelimit/limiter.ts";
 
 /** HUREN_LOG: pino's levels; `silent` logs nothing. */
 export type LogLevel = "silent" | "fatal" | "error" | "warn" | "info" | "debug" | "trace";
@@ -55,6 +56,8 @@ export interface AppDeps {
    * scrape-time gauges with `deps.metrics.gauge({ name, help, collect })`.
    */
   metrics: Metrics;
+  /** Request rate limits per member and acting person (src/ratelimit/); absent = none. */
+  rateLimiter?: RateLimiter;
   /** Swagger UI for /docs; without it /docs is a plain page rendered from /openapi.json. */
   docsAssets?: DocsAssets;
   /** Upper bound on any one department lookup. Default 10 s. */

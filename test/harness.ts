@@ -15,6 +15,7 @@ import { createUndiciHttpClient } from "../src/http/undici-client.ts";
 import { putMember, type MemberKind } from "../src/members/members.ts";
 import type { AppDeps, Logger } from "../src/deps.ts";
 import type { Metrics } from "../src/metrics/metrics.ts";
+import { rateLimitSettings, type RateLimitSettings } from "../src/ratelimit/settings.ts";
 
 export const GATEWAY_ID = "huren.test";
 
@@ -99,7 +100,17 @@ async function freshDatabase(): Promise<{ database: Database; url: string | unde
   };
 }
 
-export async function createHarness(options: { now?: () => Date; lookupDeadlineMs?: number; maxBodyBytes?: number; metrics?: Metrics; logger?: Logger } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  now?: () => Date;
+  lookupDeadlineMs?: number;
+  maxBodyBytes?: number;
+  metrics?: Metrics;
+  logger?: Logger;
+  /** Request rate limits; off unless given (test/ratelimit/ turns them on), so other tests never meet a 429. */
+  rateLimits?: RateLimitSettings;
+}
+
+export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const { database, url, drop } = await freshDatabase();
   const logs: string[] = [];
   const secret = generateSecret();
@@ -113,6 +124,7 @@ export async function createHarness(options: { now?: () => Date; lookupDeadlineM
     ...(options.lookupDeadlineMs ? { lookupDeadlineMs: options.lookupDeadlineMs } : {}),
     ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    rateLimits: options.rateLimits ?? rateLimitSettings({ enabled: false }),
   });
   const app = createApp(deps);
 

@@ -20,6 +20,11 @@ import { registerGatewayGauges } from "../metrics/gateway-gauges.ts";
 import { CheckpointScheduler, type Timer } from "../ledger/scheduler.ts";
 import { WitnessClient } from "../ledger/witnesses.ts";
 import type { WitnessSettings } from "../ledger/witness-config.ts";
+import { RateLimiter } from "../ratelimit/limiter.ts";
+import { createDbLeaseStore } from "../ratelimit/leases.ts";
+import { rateLimitSettings, type RateLimitSettings } from "../ratelimit/settings.ts";
+import { sha256b64url } from "../crypto/encoding.ts";
+import { loggableError } from "../db/loggable-error.ts";
 
 export interface AssembleOptions {
   gatewayId: string;
@@ -47,6 +52,8 @@ export interface AssembleOptions {
   witnessHttp?: HttpClient;
   /** The checkpoint scheduler's timer (tests inject one; the Node entry starts the scheduler). */
   timer?: Timer;
+  /** Request rate limits (HUREN_RATE_LIMITS / the bootstrap file's `rateLimits`); default the built-in defaults. */
+  rateLimits?: RateLimitSettings;
   configCache?: {
     /** How stale cached configuration may get if a change notification is lost; 0 caches nothing. Default 30 s. */
     ttlMs?: number | undefined;
@@ -127,6 +134,20 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
     }),
     onLookup: (adapterId, ms, code) => metrics.adapterLookup(adapterId, ms === null ? null : ms / 1000, code),
   });
+  const rateLimits = options.rateLimits ?? rateLimitSettings();
+  const rateLimiter = rateLimits.enabled
+    ? new RateLimiter({
+        settings: rateLimits,
+        store: createDbLeaseStore(db, { now, onSweepError: (err) => options.logger.error({ event: "rate-limit-sweep-failed", ...loggableError(err) }) }),
+        now: () => now().getTime(),
+        // Staff ids stay out of the table: the uid is stored as a digest under its member.
+        storageKey: async (key) => {
+          const cut = key.indexOf("\n");
+          return `${key.slice(0, cut)}/${(await sha256b64url(key.slice(cut + 1))).slice(0, 22)}`;
+        },
+        onError: (err) => options.logger.error({ event: "rate-limit-lease-failed", ...loggableError(err) }),
+      })
+    : undefined;
   registerGatewayGauges(metrics, { db, driver: database.driver, poolMax: options.poolMax, writer: ledger.writer, resolver, now });
   return {
     gatewayId,
@@ -142,6 +163,7 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
     newId,
     logger: options.logger,
     metrics,
+    ...(rateLimiter ? { rateLimiter } : {}),
     ...(options.lookupDeadlineMs ? { lookupDeadlineMs: options.lookupDeadlineMs } : {}),
     async close() {
       await stopListening?.().catch(() => {});
