@@ -45,7 +45,11 @@ export function rateLimitGate(limiter: RateLimiter, metrics: Metrics) {
       return;
     }
     metrics.rateLimited(member.kind, a.violated!);
-    c.get("logFields").rateLimited = a.violated;
+    // Authentication has not returned yet: name the (verified) member in the log event here.
+    const fields = c.get("logFields");
+    fields.member = member.id;
+    fields.memberKind = member.kind;
+    fields.rateLimited = a.violated;
     throw rateLimitedError(a);
   };
   return (c: Context<AppEnv>, member: Member, uid: string | undefined): void | Promise<void> => {

@@ -88,6 +88,8 @@ export interface RateLimiterStats {
   buckets: number;
   /** Requests admitted ahead of a lease that the window then had no quota for. */
   overshoot: number;
+  /** Lease statements (database round trips) so far. */
+  leaseStatements: number;
 }
 
 const FAIL_OPEN_MS = 1_000;
@@ -120,7 +122,7 @@ export class RateLimiter {
   constructor(private readonly options: RateLimiterOptions) {}
 
   stats(): RateLimiterStats {
-    return { buckets: this.buckets.size, overshoot: this.overshoot };
+    return { buckets: this.buckets.size, overshoot: this.overshoot, leaseStatements: this.options.store.statements };
   }
 
   /**

@@ -11,6 +11,8 @@ import { RateLimiter, type Admission } from "../../src/ratelimit/limiter.ts";
 import type { LeaseGrant, LeaseRequest, LeaseStore } from "../../src/ratelimit/leases.ts";
 import { DEFAULT_KIND_LIMITS, parseRateLimitsText, policiesFor, rateLimitSettings } from "../../src/ratelimit/settings.ts";
 import { rateLimitField, rateLimitPolicyField } from "../../src/ratelimit/headers.ts";
+import { parseConfig } from "../../src/config.ts";
+import { bootstrapSchema } from "../../src/bootstrap.ts";
 
 /** The upsert's arithmetic in memory; `hold` keeps answers until `release()`. */
 function memoryStore() {
@@ -230,6 +232,15 @@ describe("settings", () => {
     expect(policiesFor(s, "other-window", "window")).toEqual(DEFAULT_KIND_LIMITS.window);
     expect(policiesFor(s, "cc-civil-affairs", "department")).toEqual({ member: null, uid: { quota: 5, windowSeconds: 60 } });
     expect(policiesFor(rateLimitSettings(parseRateLimitsText("off", "X")), "w", "window")).toEqual({ member: null, uid: null });
+  });
+
+  it("comes from HUREN_RATE_LIMITS or the bootstrap file's rateLimits", () => {
+    expect(parseConfig({}).rateLimits).toBeUndefined();
+    expect(parseConfig({ HUREN_RATE_LIMITS: "off" }).rateLimits).toEqual({ enabled: false });
+    expect(parseConfig({ HUREN_RATE_LIMITS: '{"kinds":{"admin":{"member":{"quota":5}}}}' }).rateLimits).toEqual({ kinds: { admin: { member: { quota: 5 } } } });
+    expect(() => parseConfig({ HUREN_RATE_LIMITS: '{"kinds":{"admin":{"member":{"quota":-1}}}}' })).toThrow(/invalid settings:\n  HUREN_RATE_LIMITS: kinds\.admin\.member\.quota/);
+    expect(bootstrapSchema.parse({ rateLimits: { members: { "nanguan-window-01": { uid: null } } } }).rateLimits).toEqual({ members: { "nanguan-window-01": { uid: null } } });
+    expect(bootstrapSchema.safeParse({ rateLimits: { kinds: { window: { member: { quota: "many" } } } } }).success).toBe(false);
   });
 
   it("rejects what it does not understand, naming the field", () => {
