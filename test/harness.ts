@@ -16,6 +16,7 @@ import { putMember, type MemberKind } from "../src/members/members.ts";
 import type { AppDeps, Logger } from "../src/deps.ts";
 import type { Metrics } from "../src/metrics/metrics.ts";
 import { rateLimitSettings, type RateLimitSettings } from "../src/ratelimit/settings.ts";
+import type { WitnessSettings } from "../src/ledger/witness-config.ts";
 
 export const GATEWAY_ID = "huren.test";
 
@@ -108,6 +109,8 @@ export interface HarnessOptions {
   logger?: Logger;
   /** Request rate limits; off unless given (test/ratelimit/ turns them on), so other tests never meet a 429. */
   rateLimits?: RateLimitSettings;
+  /** Ledger witnesses (none by default). */
+  witnesses?: WitnessSettings;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -125,6 +128,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
     rateLimits: options.rateLimits ?? rateLimitSettings({ enabled: false }),
+    ...(options.witnesses ? { witnesses: options.witnesses } : {}),
   });
   const app = createApp(deps);
 

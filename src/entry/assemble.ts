@@ -148,7 +148,7 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
         onError: (err) => options.logger.error({ event: "rate-limit-lease-failed", ...loggableError(err) }),
       })
     : undefined;
-  registerGatewayGauges(metrics, { db, driver: database.driver, poolMax: options.poolMax, writer: ledger.writer, resolver, now });
+  registerGatewayGauges(metrics, { db, driver: database.driver, poolMax: options.poolMax, writer: ledger.writer, resolver, witnesses, now });
   return {
     gatewayId,
     maxBodyBytes: options.maxBodyBytes ?? 256 * 1024,
