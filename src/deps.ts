@@ -32,6 +32,16 @@ export interface DocsAssets {
   css: string;
 }
 
+/**
+ * Workers only (src/entry/request-scope.ts): deps live for the isolate, database clients for one
+ * request. Components that batch database work across callers take one instance per request
+ * from `perRequest`; work that outlives the call that started it is handed to `background`.
+ */
+export interface Scoping {
+  perRequest<T>(make: () => T): () => T;
+  background(promise: Promise<unknown>): void;
+}
+
 export interface AppDeps {
   gatewayId: string;
   maxBodyBytes: number;
@@ -56,6 +66,8 @@ export interface AppDeps {
    * scrape-time gauges with `deps.metrics.gauge({ name, help, collect })`.
    */
   metrics: Metrics;
+  /** Workers: per-request instances of what batches I/O (see {@link Scoping}); absent on Node. */
+  scoping?: Scoping;
   /** Request rate limits per member and acting person (src/ratelimit/); absent = none. */
   rateLimiter?: RateLimiter;
   /** Swagger UI for /docs; without it /docs is a plain page rendered from /openapi.json. */

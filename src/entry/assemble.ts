@@ -4,7 +4,7 @@
  */
 import { ulid } from "ulid";
 import type { Database } from "../db/types.ts";
-import type { AppDeps, Logger } from "../deps.ts";
+import type { AppDeps, Logger, Scoping } from "../deps.ts";
 import type { HttpClient } from "../http-client.ts";
 import { createSecrets } from "../crypto/secrets.ts";
 import { loadGatewayKeys } from "../keys/gateway-keys.ts";
@@ -52,6 +52,8 @@ export interface AssembleOptions {
   witnessHttp?: HttpClient;
   /** The checkpoint scheduler's timer (tests inject one; the Node entry starts the scheduler). */
   timer?: Timer;
+  /** Workers: deps for the isolate, database work per request (src/entry/request-scope.ts). */
+  scoping?: Scoping;
   /** Request rate limits (HUREN_RATE_LIMITS / the bootstrap file's `rateLimits`); default the built-in defaults. */
   rateLimits?: RateLimitSettings;
   configCache?: {
@@ -120,8 +122,23 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
     },
     onError: (err) => options.logger.error({ event: "checkpoint-failed", error: err instanceof Error ? err.message : String(err) }),
   });
-  const ledger = { signer: ledgerSigner, writer: new LedgerWriter(db, { onBatch: (size, seconds, path) => metrics.ledgerBatch(size, seconds, path) }), checkpoints, witnesses };
-  const resolver = new SourceResolver({
+  // One of each per process on Node; per request on Workers (src/entry/request-scope.ts), for
+  // what batches database work across callers or holds connections of its own.
+  const scoped = <T>(make: () => T): (() => T) => {
+    if (options.scoping) return options.scoping.perRequest(make);
+    const one = make();
+    return () => one;
+  };
+  const writerOf = scoped(() => new LedgerWriter(db, { onBatch: (size, seconds, path) => metrics.ledgerBatch(size, seconds, path) }));
+  const ledger = {
+    signer: ledgerSigner,
+    get writer() {
+      return writerOf();
+    },
+    checkpoints,
+    witnesses,
+  };
+  const resolverOf = scoped(() => new SourceResolver({
     db,
     secrets,
     routes: () => config.adapterRoutes(),
@@ -133,12 +150,20 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
       ...(options.readFile ? { readFile: options.readFile } : {}),
     }),
     onLookup: (adapterId, ms, code) => metrics.adapterLookup(adapterId, ms === null ? null : ms / 1000, code),
-  });
+  }));
+  const resolver = resolverOf();
+  const leaseStoreOf = scoped(() => createDbLeaseStore(db, { now, onSweepError: (err) => options.logger.error({ event: "rate-limit-sweep-failed", ...loggableError(err) }) }));
   const rateLimits = options.rateLimits ?? rateLimitSettings();
   const rateLimiter = rateLimits.enabled
     ? new RateLimiter({
         settings: rateLimits,
-        store: createDbLeaseStore(db, { now, onSweepError: (err) => options.logger.error({ event: "rate-limit-sweep-failed", ...loggableError(err) }) }),
+        store: {
+          lease: (request) => leaseStoreOf().lease(request),
+          get statements() {
+            return leaseStoreOf().statements;
+          },
+        },
+        ...(options.scoping ? { background: options.scoping.background } : {}),
         now: () => now().getTime(),
         // Staff ids stay out of the table: the uid is stored as a digest under its member.
         storageKey: async (key) => {
@@ -156,13 +181,16 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
     driver: database.driver,
     secrets,
     keys,
-    resolver,
+    get resolver() {
+      return resolverOf();
+    },
     config,
     ledger,
     now,
     newId,
     logger: options.logger,
     metrics,
+    ...(options.scoping ? { scoping: options.scoping } : {}),
     ...(rateLimiter ? { rateLimiter } : {}),
     ...(options.lookupDeadlineMs ? { lookupDeadlineMs: options.lookupDeadlineMs } : {}),
     async close() {

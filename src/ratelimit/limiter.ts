@@ -82,6 +82,11 @@ export interface RateLimiterOptions {
    */
   storageKey?: (key: string) => Promise<string>;
   onError?: (err: unknown) => void;
+  /**
+   * Workers: keeps the request that started a lease alive until it settles (`ctx.waitUntil`), since
+   * other requests may wait for it (src/entry/request-scope.ts).
+   */
+  background?: (lease: Promise<void>) => void;
 }
 
 export interface RateLimiterStats {
@@ -267,6 +272,7 @@ export class RateLimiter {
       if (b.pending === settled) b.pending = undefined;
     });
     b.pending = settled;
+    this.options.background?.(settled);
     return settled;
   }
 

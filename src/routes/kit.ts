@@ -58,15 +58,18 @@ export function createRouteKit(deps: AppDeps): RouteKit {
   // (a key removed or a member disabled through another gateway process takes effect when its
   // change notification arrives, at the latest within MEMBER_CACHE_TTL_MS).
   const members = deps.config.members;
+  const newNonceStore = () => createNonceStore(deps.db, deps.now, { onBatch: (size, replayed, seconds) => deps.metrics.replayBatch(size, replayed, seconds) });
+  // On Workers, one replay store per request: its group insert must not run one request's jtis
+  // on another request's connection (src/entry/request-scope.ts).
+  const nonceStore = deps.scoping ? deps.scoping.perRequest(newNonceStore) : (() => { const one = newNonceStore(); return () => one; })();
   const options = {
     gatewayId: deps.gatewayId,
     now: deps.now,
     findMember: (id: string, opts?: { fresh?: boolean }) => members.get(id, opts),
-    rememberJti: createNonceStore(deps.db, deps.now, { onBatch: (size, replayed, seconds) => deps.metrics.replayBatch(size, replayed, seconds) }),
+    rememberJti: (issuer: string, jti: string, expiresAt: Date) => nonceStore()(issuer, jti, expiresAt),
     ...(deps.rateLimiter ? { admit: rateLimitGate(deps.rateLimiter, deps.metrics) } : {}),
   };
-  const jtis = options.rememberJti;
-  deps.metrics.gauge({ name: "huren_replay_store_queue", help: "Request jtis waiting for the next replay-store insert.", collect: () => jtis.queued });
+  deps.metrics.gauge({ name: "huren_replay_store_queue", help: "Request jtis waiting for the next replay-store insert.", collect: () => nonceStore().queued });
   return {
     deps,
     signed: (kinds, withBody = false) => (withBody ? [requireMember(options, kinds), jsonBody()] : [requireMember(options, kinds)]),
