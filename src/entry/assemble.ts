@@ -24,7 +24,7 @@ import { RateLimiter } from "../ratelimit/limiter.ts";
 import { createDbLeaseStore } from "../ratelimit/leases.ts";
 import { rateLimitSettings, type RateLimitSettings } from "../ratelimit/settings.ts";
 import { sha256b64url } from "../crypto/encoding.ts";
-import { loggableError } from "../db/loggable-error.ts";
+import { describeError } from "../logging/errors.ts";
 
 export interface AssembleOptions {
   gatewayId: string;
@@ -152,7 +152,7 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
     onLookup: (adapterId, ms, code) => metrics.adapterLookup(adapterId, ms === null ? null : ms / 1000, code),
   }));
   const resolver = resolverOf();
-  const leaseStoreOf = scoped(() => createDbLeaseStore(db, { now, onSweepError: (err) => options.logger.error({ event: "rate-limit-sweep-failed", ...loggableError(err) }) }));
+  const leaseStoreOf = scoped(() => createDbLeaseStore(db, { now, onSweepError: (err) => options.logger.error({ event: "rate-limit-sweep-failed", ...describeError(err) }) }));
   const rateLimits = options.rateLimits ?? rateLimitSettings();
   const rateLimiter = rateLimits.enabled
     ? new RateLimiter({
@@ -170,7 +170,7 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
           const cut = key.indexOf("\n");
           return `${key.slice(0, cut)}/${(await sha256b64url(key.slice(cut + 1))).slice(0, 22)}`;
         },
-        onError: (err) => options.logger.error({ event: "rate-limit-lease-failed", ...loggableError(err) }),
+        onError: (err) => options.logger.error({ event: "rate-limit-lease-failed", ...describeError(err) }),
       })
     : undefined;
   registerGatewayGauges(metrics, { db, driver: database.driver, poolMax: options.poolMax, writer: ledger.writer, resolver, witnesses, now });
