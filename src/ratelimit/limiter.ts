@@ -63,7 +63,7 @@ export interface LimitState {
 
 export interface Admission {
   allowed: boolean;
-  /** One per scope that applies, `member` first; empty when no limit applies. */
+  /** One per scope counted, `member` first (a refusal by `member` does not reach `uid`); empty when no limit applies. */
   states: LimitState[];
   /** The scope that refused (when not allowed). */
   violated?: RateScope;
@@ -136,17 +136,27 @@ export class RateLimiter {
    */
   admit(member: { id: string; kind: MemberKind }, uid: string | undefined): Admission | Promise<Admission> {
     const policies = policiesFor(this.options.settings, member.id, member.kind);
-    const buckets: Bucket[] = [];
-    if (policies.member) buckets.push(this.bucket("member", member.id, policies.member));
-    if (policies.uid && uid !== undefined) buckets.push(this.bucket("uid", `${member.id}\n${uid}`, policies.uid));
-    if (buckets.length === 0) return ALLOW_UNLIMITED;
-    return this.admitFrom(buckets, 0, []);
+    const scopes: (() => Bucket)[] = [];
+    if (policies.member) {
+      const p = policies.member;
+      scopes.push(() => this.bucket("member", member.id, p));
+    }
+    // The uid's bucket is made only once the member's quota admitted the request: a member past
+    // its quota cannot fill memory with buckets for made-up uids.
+    if (policies.uid && uid !== undefined) {
+      const p = policies.uid;
+      scopes.push(() => this.bucket("uid", `${member.id}\n${uid}`, p));
+    }
+    if (scopes.length === 0) return ALLOW_UNLIMITED;
+    return this.admitFrom(scopes, [], []);
   }
 
-  private admitFrom(buckets: Bucket[], from: number, taken: Taken[]): Admission | Promise<Admission> {
-    for (let i = from; i < buckets.length; i++) {
-      const t = this.take(buckets[i]!);
-      if (typeof t !== "string") return t.then((resolved) => this.settle(buckets, i, taken, resolved) ?? this.admitFrom(buckets, i + 1, taken));
+  private admitFrom(scopes: (() => Bucket)[], buckets: Bucket[], taken: Taken[]): Admission | Promise<Admission> {
+    for (let i = buckets.length; i < scopes.length; i++) {
+      const b = scopes[i]!();
+      buckets.push(b);
+      const t = this.take(b);
+      if (typeof t !== "string") return t.then((resolved) => this.settle(buckets, i, taken, resolved) ?? this.admitFrom(scopes, buckets, taken));
       const done = this.settle(buckets, i, taken, t);
       if (done) return done;
     }

@@ -161,6 +161,17 @@ describe("per acting person (uid)", () => {
   });
 });
 
+describe("memory", () => {
+  it("keeps no bucket for uids a member past its quota makes up", async () => {
+    const { limiter } = limiterWith(10, { uid: 5 });
+    // Until the member's window is spent (one request may pass ahead of the lease that finds it so).
+    for (let i = 0; (await limiter.admit(window, `clerk-${i}`)).allowed; i++) await settle();
+    const buckets = limiter.stats().buckets;
+    for (let i = 0; i < 200; i++) expect((await limiter.admit(window, `made-up-${i}`)).violated).toBe("member");
+    expect(limiter.stats().buckets).toBe(buckets);
+  });
+});
+
 describe("several processes on one quota", () => {
   it("never admits more than the quota plus a chunk per process between them", async () => {
     const store = memoryStore();
