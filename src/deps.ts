@@ -38,7 +38,8 @@ export interface DocsAssets {
  * from `perRequest`; work that outlives the call that started it is handed to `background`.
  */
 export interface Scoping {
-  perRequest<T>(make: () => T): () => T;
+  /** One instance per request (`dispose` runs when the request is done). */
+  perRequest<T>(make: () => T, dispose?: (value: T) => Promise<void> | void): () => T;
   background(promise: Promise<unknown>): void;
 }
 

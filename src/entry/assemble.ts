@@ -124,8 +124,8 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
   });
   // One of each per process on Node; per request on Workers (src/entry/request-scope.ts), for
   // what batches database work across callers or holds connections of its own.
-  const scoped = <T>(make: () => T): (() => T) => {
-    if (options.scoping) return options.scoping.perRequest(make);
+  const scoped = <T>(make: () => T, dispose?: (value: T) => Promise<void>): (() => T) => {
+    if (options.scoping) return options.scoping.perRequest(make, dispose);
     const one = make();
     return () => one;
   };
@@ -150,7 +150,7 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
       ...(options.readFile ? { readFile: options.readFile } : {}),
     }),
     onLookup: (adapterId, ms, code) => metrics.adapterLookup(adapterId, ms === null ? null : ms / 1000, code),
-  }));
+  }), (r) => r.close());
   const resolver = resolverOf();
   const leaseStoreOf = scoped(() => createDbLeaseStore(db, { now, onSweepError: (err) => options.logger.error({ event: "rate-limit-sweep-failed", ...describeError(err) }) }));
   const rateLimits = options.rateLimits ?? rateLimitSettings();

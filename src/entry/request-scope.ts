@@ -10,7 +10,8 @@
  *   store's group insert, the ledger's group commit, rate-limit leases, adapter sources that hold
  *   their own connections) one instance per request instead of one per process;
  * - `background(promise)` keeps the request that started some work alive (`ctx.waitUntil`) until
- *   it settles, and `settled()` waits for all of it before the request's client is closed.
+ *   it settles, and `finish()` waits for all of it, and disposes of the per-request instances
+ *   (adapter sources close their connections), before the request's client is closed.
  *
  * On Node nothing of this is used: the process has one pool and one of everything.
  */
@@ -28,14 +29,18 @@ export interface RequestScope {
 interface Held extends RequestScope {
   readonly local: Map<object, unknown>;
   readonly pending: Set<Promise<unknown>>;
+  readonly disposers: (() => Promise<void> | void)[];
 }
 
 export interface RequestScopes extends Scoping {
   /** Forwards to the current request's `db`; throws outside a request. */
   readonly db: Db;
   run<T>(scope: RequestScope, fn: () => Promise<T>): Promise<T>;
-  /** Resolves once the current request's background work has settled (more may start meanwhile). */
-  settled(): Promise<void>;
+  /**
+   * Ends the current request's scope: waits for its background work (more may start meanwhile),
+   * then disposes of its per-request instances. Its database client can be closed after this.
+   */
+  finish(): Promise<void>;
 }
 
 /**
@@ -60,8 +65,8 @@ export function createRequestScopes(): RequestScopes {
   });
   return {
     db,
-    run: (scope, fn) => als.run({ ...scope, local: new Map(), pending: new Set() }, fn),
-    perRequest<T>(make: () => T): () => T {
+    run: (scope, fn) => als.run({ ...scope, local: new Map(), pending: new Set(), disposers: [] }, fn),
+    perRequest<T>(make: () => T, dispose?: (value: T) => Promise<void> | void): () => T {
       const key = {};
       let outside: T | undefined;
       return () => {
@@ -69,7 +74,11 @@ export function createRequestScopes(): RequestScopes {
         // Outside a request (registration at start): one instance, never used for I/O there.
         if (!scope) return (outside ??= make());
         let value = scope.local.get(key) as T | undefined;
-        if (value === undefined) scope.local.set(key, (value = make()));
+        if (value === undefined) {
+          const made = make();
+          scope.local.set(key, (value = made));
+          if (dispose) scope.disposers.push(() => dispose(made));
+        }
         return value;
       };
     },
@@ -84,9 +93,10 @@ export function createRequestScopes(): RequestScopes {
       void tracked.finally(() => scope.pending.delete(tracked));
       scope.waitUntil(tracked);
     },
-    async settled() {
+    async finish() {
       const scope = current();
       while (scope.pending.size > 0) await Promise.all([...scope.pending]);
+      for (const dispose of scope.disposers.splice(0)) await Promise.resolve(dispose()).catch(() => {});
     },
   };
 }

@@ -109,7 +109,7 @@ async function inScope<T>(env: WorkerEnv, ctx: ExecutionContext, fn: (isolate: I
     try {
       return await fn(await isolateFor(env, scopes));
     } finally {
-      ctx.waitUntil(scopes.settled().then(() => database.close()));
+      ctx.waitUntil(scopes.finish().then(() => database.close()));
     }
   });
 }
