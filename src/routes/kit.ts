@@ -32,7 +32,7 @@ export const signedProblems = {
   415: problem("Body is not application/json"),
   429: {
     description:
-      "rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11)",
+      "rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11)",
     headers: {
       "Retry-After": { description: "Seconds until the refusing window ends", schema: { type: "integer", minimum: 1 } },
       "RateLimit-Policy": { description: 'The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60`', schema: { type: "string" } },

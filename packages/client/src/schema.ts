@@ -326,7 +326,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -619,7 +619,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -792,7 +792,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -968,7 +968,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -1160,7 +1160,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -1440,7 +1440,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -1606,7 +1606,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -1789,7 +1789,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -2042,7 +2042,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -2337,7 +2337,7 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -2667,7 +2667,7 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -2957,7 +2957,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -3137,7 +3137,7 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -3345,7 +3345,7 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -3532,7 +3532,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -3885,7 +3885,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -4057,7 +4057,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -4247,7 +4247,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -4537,7 +4537,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -4876,7 +4876,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -5082,7 +5082,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -5254,7 +5254,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -5540,7 +5540,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -5831,7 +5831,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -5988,7 +5988,7 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -6144,7 +6144,7 @@ export interface paths {
                         "application/json": Record<string, never>;
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -6345,7 +6345,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -6507,7 +6507,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -6667,7 +6667,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -6919,7 +6919,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -7187,7 +7187,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -7341,7 +7341,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -7614,7 +7614,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -7803,7 +7803,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -7959,7 +7959,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -8130,7 +8130,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -8293,7 +8293,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -8466,7 +8466,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -8733,7 +8733,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -8998,7 +8998,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -9150,7 +9150,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -9365,7 +9365,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
@@ -9586,7 +9586,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; every signed answer carries the RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) */
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
                 429: {
                     headers: {
                         /** @description Seconds until the refusing window ends */
