@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { LogLevel } from "./deps.ts";
 import { witnessesSchema, type WitnessConfig } from "./ledger/witness-config.ts";
 import type { OidcSettings } from "./console/oidc.ts";
+import { parseRateLimitsText, type RateLimitsInput } from "./ratelimit/settings.ts";
 
 const gatewayId = z
   .string()
@@ -74,6 +75,8 @@ const envSchema = z.object({
   /** Where the provider sends the browser back: https://<gateway>/console/oidc/callback. */
   HUREN_OIDC_REDIRECT_URL: z.url().optional(),
   HUREN_OIDC_SCOPE: z.string().regex(/^openid( [\x21-\x7e]+)*$/, "space-separated scopes starting with openid").default("openid"),
+  /** Request rate limits: JSON `{ "kinds": {...}, "members": {...} }` or `off` (docs/operators.md). */
+  HUREN_RATE_LIMITS: z.string().optional(),
 });
 
 export interface Config {
@@ -111,6 +114,8 @@ export interface Config {
   databaseStatementTimeoutMs: number;
   /** Console sign-in with OpenID Connect, when HUREN_OIDC_ISSUER is set. */
   oidc: OidcSettings | undefined;
+  /** HUREN_RATE_LIMITS, when set (it then replaces the bootstrap file's `rateLimits`). */
+  rateLimits: RateLimitsInput | undefined;
 }
 
 /**
@@ -126,6 +131,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     throw new Error(`invalid settings:\n  ${lines.join("\n  ")}`);
   }
   const e = parsed.data;
+  let rateLimits: RateLimitsInput | undefined;
+  try {
+    rateLimits = e.HUREN_RATE_LIMITS === undefined ? undefined : parseRateLimitsText(e.HUREN_RATE_LIMITS, "HUREN_RATE_LIMITS");
+  } catch (err) {
+    throw new Error(`invalid settings:\n  ${(err as Error).message}`);
+  }
   if (e.HUREN_WORKERS !== 1 && !e.DATABASE_URL) {
     throw new Error("invalid settings:\n  HUREN_WORKERS: more than one process needs DATABASE_URL (the embedded database belongs to one process)");
   }
@@ -170,5 +181,6 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       oidcSet === 3
         ? { issuer: e.HUREN_OIDC_ISSUER!, clientId: e.HUREN_OIDC_CLIENT_ID!, clientSecret: e.HUREN_OIDC_CLIENT_SECRET, redirectUrl: e.HUREN_OIDC_REDIRECT_URL!, scope: e.HUREN_OIDC_SCOPE }
         : undefined,
+    rateLimits,
   };
 }

@@ -15,6 +15,8 @@ import { createUndiciHttpClient } from "../src/http/undici-client.ts";
 import { putMember, type MemberKind } from "../src/members/members.ts";
 import type { AppDeps, Logger } from "../src/deps.ts";
 import type { Metrics } from "../src/metrics/metrics.ts";
+import { rateLimitSettings, type RateLimitSettings } from "../src/ratelimit/settings.ts";
+import type { WitnessSettings } from "../src/ledger/witness-config.ts";
 
 export const GATEWAY_ID = "huren.test";
 
@@ -99,7 +101,19 @@ async function freshDatabase(): Promise<{ database: Database; url: string | unde
   };
 }
 
-export async function createHarness(options: { now?: () => Date; lookupDeadlineMs?: number; maxBodyBytes?: number; metrics?: Metrics; logger?: Logger } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  now?: () => Date;
+  lookupDeadlineMs?: number;
+  maxBodyBytes?: number;
+  metrics?: Metrics;
+  logger?: Logger;
+  /** Request rate limits; off unless given (test/ratelimit/ turns them on), so other tests never meet a 429. */
+  rateLimits?: RateLimitSettings;
+  /** Ledger witnesses (none by default). */
+  witnesses?: WitnessSettings;
+}
+
+export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const { database, url, drop } = await freshDatabase();
   const logs: string[] = [];
   const secret = generateSecret();
@@ -113,6 +127,8 @@ export async function createHarness(options: { now?: () => Date; lookupDeadlineM
     ...(options.lookupDeadlineMs ? { lookupDeadlineMs: options.lookupDeadlineMs } : {}),
     ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    rateLimits: options.rateLimits ?? rateLimitSettings({ enabled: false }),
+    ...(options.witnesses ? { witnesses: options.witnesses } : {}),
   });
   const app = createApp(deps);
 

@@ -262,6 +262,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -281,6 +282,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -300,6 +302,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -319,6 +322,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -493,6 +535,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -512,6 +555,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -531,6 +575,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -550,6 +595,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -569,6 +615,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -663,6 +748,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -682,6 +768,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -701,6 +788,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -798,6 +924,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -817,6 +944,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -836,6 +964,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -929,6 +1096,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -948,6 +1116,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -967,6 +1136,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -986,6 +1156,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1147,6 +1356,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1166,6 +1376,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1185,6 +1396,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1204,6 +1416,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1223,6 +1436,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1310,6 +1562,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1329,6 +1582,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1348,6 +1602,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1432,6 +1725,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1451,6 +1745,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1470,6 +1765,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1489,6 +1785,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1623,6 +1958,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1642,6 +1978,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1661,6 +1998,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1680,6 +2018,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1699,6 +2038,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1906,6 +2284,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1925,6 +2304,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1944,6 +2324,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1954,6 +2335,44 @@ export interface paths {
                     };
                     content: {
                         "application/json": Record<string, never>;
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
                     };
                 };
             };
@@ -2146,6 +2565,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2165,6 +2585,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2184,6 +2605,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2212,6 +2634,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2231,6 +2654,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2241,6 +2665,44 @@ export interface paths {
                     };
                     content: {
                         "application/json": Record<string, never>;
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
                     };
                 };
             };
@@ -2451,6 +2913,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2470,6 +2933,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2489,6 +2953,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2581,6 +3084,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2600,6 +3104,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2619,6 +3124,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2629,6 +3135,44 @@ export interface paths {
                     };
                     content: {
                         "application/json": Record<string, never>;
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
                     };
                 };
             };
@@ -2748,6 +3292,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2767,6 +3312,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2786,6 +3332,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2796,6 +3343,44 @@ export interface paths {
                     };
                     content: {
                         "application/json": Record<string, never>;
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
                     };
                 };
             };
@@ -2883,6 +3468,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2902,6 +3488,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2921,6 +3508,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2940,6 +3528,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3154,6 +3781,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3173,6 +3801,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3192,6 +3821,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3211,6 +3841,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3230,6 +3861,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3249,6 +3881,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3342,6 +4013,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3361,6 +4033,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3380,6 +4053,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3471,6 +4183,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3490,6 +4203,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3509,6 +4223,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3528,6 +4243,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3679,6 +4433,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3698,6 +4453,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3717,6 +4473,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3736,6 +4493,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3755,6 +4513,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3774,6 +4533,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3954,6 +4752,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3973,6 +4772,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3992,6 +4792,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4011,6 +4812,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4030,6 +4832,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4049,6 +4852,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4068,6 +4872,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4175,6 +5018,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4194,6 +5038,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4213,6 +5058,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4232,6 +5078,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4305,6 +5190,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4324,6 +5210,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4343,6 +5230,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4362,6 +5250,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4509,6 +5436,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4528,6 +5456,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4547,6 +5476,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4566,6 +5496,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4585,6 +5516,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4604,6 +5536,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4623,6 +5594,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4795,6 +5767,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4814,6 +5787,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4833,6 +5807,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4852,6 +5827,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4921,6 +5935,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4940,6 +5955,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4959,6 +5975,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4969,6 +5986,44 @@ export interface paths {
                     };
                     content: {
                         "application/json": Record<string, never>;
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
                     };
                 };
             };
@@ -5036,6 +6091,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5055,6 +6111,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5074,6 +6131,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5084,6 +6142,44 @@ export interface paths {
                     };
                     content: {
                         "application/json": Record<string, never>;
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
                     };
                 };
             };
@@ -5198,6 +6294,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5217,6 +6314,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5236,6 +6334,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5245,6 +6344,44 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
                 };
             };
         };
@@ -5312,6 +6449,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5331,6 +6469,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5350,6 +6489,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5366,6 +6506,44 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
                 };
             };
         };
@@ -5438,6 +6616,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5457,6 +6636,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5476,6 +6656,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5485,6 +6666,44 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
                 };
             };
         };
@@ -5616,6 +6835,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5635,6 +6855,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5654,6 +6875,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5673,6 +6895,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5692,6 +6915,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5841,6 +7103,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5860,6 +7123,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5879,6 +7143,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5898,6 +7163,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5917,6 +7183,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5992,6 +7297,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6011,6 +7317,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6030,6 +7337,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6509,6 +7855,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6528,6 +7875,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6547,6 +7895,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6566,6 +7915,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6585,6 +7935,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6695,6 +8084,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6714,6 +8104,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6733,6 +8124,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6810,6 +8240,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6829,6 +8260,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6848,6 +8280,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6940,6 +8411,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6959,6 +8431,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6978,6 +8451,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7062,6 +8574,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7081,6 +8594,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7100,6 +8614,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7194,6 +8747,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7213,6 +8767,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7232,6 +8787,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7340,6 +8934,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7359,6 +8954,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7378,6 +8974,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7397,6 +8994,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7416,6 +9014,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7435,6 +9034,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7454,6 +9054,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7560,6 +9199,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7579,6 +9219,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7598,6 +9239,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7617,6 +9259,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7636,6 +9279,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7655,6 +9299,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7674,6 +9319,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7747,6 +9431,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7766,6 +9451,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7785,6 +9471,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7881,6 +9606,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7900,6 +9626,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7919,6 +9646,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7938,6 +9666,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7957,6 +9686,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -8099,6 +9867,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -8118,6 +9887,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -8137,6 +9907,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
