@@ -7468,6 +7468,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7487,6 +7488,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7506,6 +7508,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7616,6 +7657,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7635,6 +7677,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7654,6 +7697,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7673,6 +7717,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7692,6 +7737,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7711,6 +7757,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
