@@ -9,6 +9,7 @@ import type { CheckpointScheduler } from "./ledger/scheduler.ts";
 import type { WitnessClient } from "./ledger/witnesses.ts";
 import type { ConfigCache } from "./config/cache.ts";
 import type { Metrics } from "./metrics/metrics.ts";
+import type { Reach } from "./reach/guard.ts";
 
 /** HUREN_LOG: pino's levels; `silent` logs nothing. */
 export type LogLevel = "silent" | "fatal" | "error" | "warn" | "info" | "debug" | "trace";
@@ -39,6 +40,8 @@ export interface AppDeps {
   secrets: Secrets;
   keys: GatewayKeys;
   resolver: SourceResolver;
+  /** Judges the hosts adapters connect to (PROTOCOL §4), at registration and at every connection. */
+  reach: Reach;
   /** Configuration the hot path reads (matters, evidence types, policies, adapters, members), cached in process. */
   config: ConfigCache;
   /**

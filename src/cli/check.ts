@@ -142,6 +142,7 @@ export async function checkCommand(argv: string[], print: (line: string) => void
   };
 
   if (!values.json) print(`Conformance check: ${adapter.kind} adapter of ${adapter.department} for ${adapter.evidenceTypes.join(", ")}`);
+  const failures: string[] = [];
   try {
     const report = await runConformanceCheck({
       id: adapter.id,
@@ -150,11 +151,14 @@ export async function checkCommand(argv: string[], print: (line: string) => void
       evidenceTypes: defs,
       requester: gatewayId,
       build: (input) => buildResilientSource(input, ctx),
-      ...(values.json ? {} : { onStep: (s: CheckStep) => print(`  ${MARK[s.status]} ${s.step.padEnd(12)} ${s.detail}${s.ms !== undefined ? ` (${s.ms} ms)` : ""}`) }),
+      // Run on the department's own machine: the raw failure (status, socket error) is its to see.
+      ...(values.json ? {} : { onStep: (s: CheckStep) => print(`  ${MARK[s.status]} ${s.step.padEnd(12)} ${s.code ? `[${s.code}] ` : ""}${s.detail}${s.ms !== undefined ? ` (${s.ms} ms)` : ""}`) }),
+      onFailure: (step, detail) => failures.push(`${step}: ${detail}`),
     });
     if (values.json) print(JSON.stringify(report, null, 2));
     else {
-      const refused = report.steps.some((s) => s.status === "fail" && /HTTP 40[13]\b/.test(s.detail));
+      for (const f of failures) print(`  cause: ${f}`);
+      const refused = failures.some((f) => /HTTP 40[13]\b/.test(f));
       if (refused && ephemeral) print(`  note: requests were signed with a throwaway key (kid ${signer.kid}); pass --signing-key with a key your server trusts as the gateway's`);
       print(report.ok ? `PASS (${report.ms} ms)` : report.outcome === "unproven" ? `UNPROVEN (${report.ms} ms): pass --subject with a test record's id to prove lookups` : `FAIL (${report.ms} ms)`);
     }

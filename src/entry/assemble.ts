@@ -20,6 +20,8 @@ import { registerGatewayGauges } from "../metrics/gateway-gauges.ts";
 import { CheckpointScheduler, type Timer } from "../ledger/scheduler.ts";
 import { WitnessClient } from "../ledger/witnesses.ts";
 import type { WitnessSettings } from "../ledger/witness-config.ts";
+import { Reach, type ReachSettings } from "../reach/guard.ts";
+import { compileHostGrant } from "../reach/hosts.ts";
 
 export interface AssembleOptions {
   gatewayId: string;
@@ -33,7 +35,10 @@ export interface AssembleOptions {
   logger: Logger;
   maxBodyBytes?: number;
   now?: () => Date;
+  /** Reads `{ file }` fixtures: confined to the fixture folder and size-capped (src/adapters/fixture-files.ts). */
   readFile?: (path: string) => Promise<string>;
+  /** The resolver and the gateway's own database, for the reach guard (PROTOCOL §4). */
+  reach?: ReachSettings;
   lookupDeadlineMs?: number;
   /** Where figures go (the Node entry: prom-client); default nowhere. */
   metrics?: Metrics;
@@ -114,16 +119,24 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
     onError: (err) => options.logger.error({ event: "checkpoint-failed", error: err instanceof Error ? err.message : String(err) }),
   });
   const ledger = { signer: ledgerSigner, writer: new LedgerWriter(db, { onBatch: (size, seconds, path) => metrics.ledgerBatch(size, seconds, path) }), checkpoints, witnesses };
+  const reach = new Reach(options.reach);
   const resolver = new SourceResolver({
     db,
     secrets,
     routes: () => config.adapterRoutes(),
-    context: (department) => ({
+    context: (department, adapter) => ({
       department,
       http: options.http,
       signer,
       departmentKeys: async () => (await members.get(department))?.jwks ?? { keys: [] },
       ...(options.readFile ? { readFile: options.readFile } : {}),
+      // Judged with the department's grant as it is now (the member cache follows NOTIFY), at
+      // every new connection: a revoked host stops being reached once pooled sockets close.
+      connectCheck: async (target) => {
+        const member = adapter.beyondGrants ? undefined : await members.get(department);
+        const hosts = member?.kind === "department" && member.enabled ? (member.grants?.hosts ?? []) : [];
+        return reach.check(target, { grant: adapter.beyondGrants ? undefined : compileHostGrant(hosts) }, "connect");
+      },
     }),
     onLookup: (adapterId, ms, code) => metrics.adapterLookup(adapterId, ms === null ? null : ms / 1000, code),
   });
@@ -136,6 +149,7 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
     secrets,
     keys,
     resolver,
+    reach,
     config,
     ledger,
     now,

@@ -4,7 +4,8 @@
  * is read chunk by chunk so an oversized answer is cut off instead of buffered. Deliberately free
  * of Node and undici imports so it bundles for Workers.
  */
-import { HttpClientError, type HttpClient, type HttpPostRequest, type HttpResponse } from "../http-client.ts";
+import { HttpClientError, type ConnectCheck, type HttpClient, type HttpPostRequest, type HttpResponse } from "../http-client.ts";
+import { isReachError } from "../reach/guard.ts";
 import { concatBytes } from "../crypto/encoding.ts";
 
 type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
@@ -35,6 +36,7 @@ function deadline(timeoutMs: number, outer: AbortSignal | undefined) {
 
 function toClientError(err: unknown, state: { timedOut: boolean; callerAborted: boolean }, timeoutMs: number): HttpClientError {
   if (err instanceof HttpClientError) return err;
+  if (isReachError(err)) return new HttpClientError("host-not-granted", "the endpoint's address may not be reached", { cause: err });
   // fetch reports our abort as the abort reason or an AbortError, depending on the phase and
   // runtime; the flags say what really happened.
   if (state.timedOut) return new HttpClientError("timeout", `no complete answer within ${timeoutMs} ms`, { cause: err });
@@ -52,7 +54,7 @@ function toClientError(err: unknown, state: { timedOut: boolean; callerAborted: 
  * const http = createFetchHttpClient(); // Workers: uses the global fetch
  * const res = await http.post({ url, headers, body, timeoutMs: 3000, maxBodyBytes: 65536 });
  */
-export function createFetchHttpClient(fetchImpl: FetchLike = globalThis.fetch): HttpClient {
+export function createFetchHttpClient(fetchImpl: FetchLike = globalThis.fetch, check?: ConnectCheck): HttpClient {
   // Called as a plain function, never as a method of some object: Workers throw "Illegal
   // invocation" when fetch is called with a foreign `this`.
   const doFetch: FetchLike = (input, init) => fetchImpl(input, init);
@@ -62,6 +64,9 @@ export function createFetchHttpClient(fetchImpl: FetchLike = globalThis.fetch): 
     const d = deadline(timeoutMs, req.signal);
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     try {
+      // fetch resolves names itself: the guard can judge the host (and an IP literal), not the
+      // address fetch will use. Workers reach no private or link-local address anyway.
+      if (check) await check(new URL(req.url).hostname.replace(/^\[|\]$/g, ""));
       const res = await doFetch(req.url, {
         method: "POST",
         headers: req.headers,
@@ -105,5 +110,5 @@ export function createFetchHttpClient(fetchImpl: FetchLike = globalThis.fetch): 
     }
   }
 
-  return { post };
+  return { post, guarded: (guard) => createFetchHttpClient(fetchImpl, guard) };
 }

@@ -18,7 +18,8 @@ export const problemSchema = z.object({
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
 
-const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: problemSchema } } });
+/** A response that is an RFC 9457 problem (`type` names it). */
+export const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: problemSchema } } });
 
 /** The problems any signed route can answer. */
 export const signedProblems = {

@@ -62,11 +62,12 @@ export interface CheckDeps {
 /**
  * Checks a registered adapter's current version, stores the report as its last check and, if
  * it passed, closes this process's circuit for it (the department is known to answer again).
+ * What the failures were in detail goes to `onFailure` (the operator's log), never the report.
  * @throws HurenError not-found
  * @example
  * const report = await checkAdapter(deps, "cc-civil-affairs-http"); // report.ok, report.steps
  */
-export async function checkAdapter(deps: CheckDeps, id: string): Promise<CheckReport> {
+export async function checkAdapter(deps: CheckDeps, id: string, onFailure?: (step: string, detail: string) => void): Promise<CheckReport> {
   const stored = await loadAdapterConfig(deps.db, deps.secrets, id);
   if (!stored) throw notFound(`adapter "${id}"`);
   const defs: EvidenceTypeDef[] = [];
@@ -84,7 +85,8 @@ export async function checkAdapter(deps: CheckDeps, id: string): Promise<CheckRe
     version: stored.version,
     requester: deps.gatewayId,
     now: deps.now,
-    build: (input) => deps.resolver.buildDetached({ ...input, department: stored.department }),
+    ...(onFailure ? { onFailure } : {}),
+    build: (input) => deps.resolver.buildDetached({ ...input, department: stored.department, beyondGrants: stored.beyondGrants }),
     ...(missing.length ? { problem: `evidence type ${missing.join(", ")} is no longer in the catalog` } : {}),
   });
   await setLastCheck(deps.db, id, report);
