@@ -131,12 +131,18 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
       departmentKeys: async () => (await members.get(department))?.jwks ?? { keys: [] },
       ...(options.readFile ? { readFile: options.readFile } : {}),
       // Judged with the department's grant as it is now (the member cache follows NOTIFY), at
-      // every new connection: a revoked host stops being reached once pooled sockets close.
-      connectCheck: async (target) => {
-        const member = adapter.beyondGrants ? undefined : await members.get(department);
-        const hosts = member?.kind === "department" && member.enabled ? (member.grants?.hosts ?? []) : [];
-        return reach.check(target, { grant: adapter.beyondGrants ? undefined : compileHostGrant(hosts) }, "connect");
-      },
+      // every new connection: a revoked host stops being reached once pooled sockets close. Only
+      // where names can be resolved (Node): on Workers fetch resolves and connects by itself, and
+      // Cloudflare reaches no private or link-local address anyway.
+      ...(reach.resolves
+        ? {
+            connectCheck: async (target: { host: string; port: number; database?: string }) => {
+              const member = adapter.beyondGrants ? undefined : await members.get(department);
+              const hosts = member?.kind === "department" && member.enabled ? (member.grants?.hosts ?? []) : [];
+              return reach.check(target, { grant: adapter.beyondGrants ? undefined : compileHostGrant(hosts) }, "connect");
+            },
+          }
+        : {}),
     }),
     onLookup: (adapterId, ms, code) => metrics.adapterLookup(adapterId, ms === null ? null : ms / 1000, code),
   });
