@@ -30,6 +30,7 @@ import { HTTP_DEPARTMENTS } from "./lib/world.ts";
 import { checkLedger, type LedgerCheck } from "./lib/ledger-check.ts";
 import { chart, svgDocument } from "./lib/svg.ts";
 import { formatProfile, summariseProfile } from "./profile.ts";
+import { measureFloor, type Floor } from "./lib/floor.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -99,6 +100,7 @@ async function main() {
   /** When each scenario ran (µs, CLOCK_MONOTONIC), to cut the gateway's CPU profile per scenario. */
   const windows: { label: string; from: number; to: number }[] = [];
   let ledger: LedgerCheck | undefined;
+  const floors: Floor[] = [];
   // Every verification the generator saw answered must be in the ledger (checked in (f)).
   const answered = new Set<string>();
   const ID = /"verificationId":"([^"]+)"/;
@@ -130,9 +132,14 @@ async function main() {
     log(HEADER);
 
     if (ONLY.has("a")) scenarios.push(await run("(a) direct call", () => closed("direct", SECONDS)));
-    if (ONLY.has("b")) scenarios.push(await run("(b) through the gateway (http)", () => closed("gateway-http", SECONDS)));
+    if (ONLY.has("b")) {
+      scenarios.push(await run("(b) through the gateway (http)", () => closed("gateway-http", SECONDS)));
+      // The protocol's CPU floor, measured now, between scenarios, in this same run.
+      floors.push(measureFloor());
+    }
     if (ONLY.has("c")) scenarios.push(await run("(c) gateway, fixture (no hop)", () => closed("gateway-fixture", SECONDS)));
     if (ONLY.has("d")) scenarios.push(await run("(d) gateway, fan-out 3 types", () => closed("gateway-fanout3", SECONDS)));
+    if (ONLY.has("b")) floors.push(measureFloor());
 
     if (ONLY.has("e")) {
       for (const rate of RATES) {
@@ -160,6 +167,8 @@ async function main() {
   const byLabel = (p: string) => scenarios.find((m) => m.label.startsWith(p));
   const a = byLabel("(a)");
   const b = byLabel("(b)");
+  const d = byLabel("(d)");
+  const floor = floors.length > 0 ? floors.reduce((x, f) => x + f.cpuMsPerVerification, 0) / floors.length : undefined;
   const at300 = (path: "direct" | "gateway") => sweep.find((x) => x.path === path && x.rate === 300)?.m.load.latency;
   const results = {
     kind: "huren-bench",
@@ -168,6 +177,10 @@ async function main() {
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadavgNote: "shared machine: other engineers' tests may run at the same time" },
     settings: { workers: Number(args.workers), seconds: SECONDS, rateSeconds: RATE_SECONDS, connections: CONNECTIONS, people: people.length, companies: companies.length, departments: HTTP_DEPARTMENTS.map((d) => d.id) },
     ratio: a && b ? { gatewayOverDirect: Math.round((100 * b.load.throughput) / Math.max(1, a.load.throughput)) / 100, xroadReference: 0.11 } : undefined,
+    // Gateway CPU per verification in (b) ÷ the protocol's floor (2 Ed25519 verifications + 2 signatures). Goal ≤ 1.3.
+    cpuOverFloor: b && floor ? { floorMs: Math.round(floor * 1000) / 1000, gatewayMs: Math.round(b.cpuMsPerAnswer.gateways * 1000) / 1000, ratio: Math.round((100 * b.cpuMsPerAnswer.gateways) / floor) / 100, floors } : undefined,
+    // Fan-out over 3 evidence types ÷ one type, verifications/s. Goal ≥ 0.8.
+    fanoutRatio: b && d ? Math.round((100 * d.load.throughput) / Math.max(1, b.load.throughput)) / 100 : undefined,
     addedP99At300: at300("gateway") && at300("direct") ? Math.round((at300("gateway")!.p99 - at300("direct")!.p99) * 100) / 100 : undefined,
     scenarios,
     sweep: sweep.map((x) => ({ path: x.path, rate: x.rate, ...x.m })),
@@ -202,6 +215,8 @@ async function main() {
   log(HEADER);
   for (const m of [...scenarios, ...sweep.map((x) => x.m), ...scale]) log(row(m));
   if (results.ratio) log(`(b)/(a) throughput ratio: ${results.ratio.gatewayOverDirect} (X-Road report: 0.11)`);
+  if (results.cpuOverFloor) log(`gateway CPU per verification (b) ÷ floor: ${results.cpuOverFloor.gatewayMs} ms ÷ ${results.cpuOverFloor.floorMs} ms = ${results.cpuOverFloor.ratio}× (goal ≤ 1.3×)`);
+  if (results.fanoutRatio !== undefined) log(`fan-out (d) ÷ one type (b): ${results.fanoutRatio}× (goal ≥ 0.8×)`);
   if (results.addedP99At300 !== undefined) log(`p99 added by the gateway at 300 req/s: ${results.addedP99At300} ms`);
   if (results.scaleRatio !== undefined) log(`2 processes / 1 process (fixture): ${results.scaleRatio}×`);
   log(`results: ${out}`);

@@ -7,7 +7,7 @@ import type { AppDeps } from "./deps.ts";
 import { bodyLimit, wellFormedUrl, type AppEnv } from "./http/middleware.ts";
 import { problemBody, problemResponse, toProblem, zodErrors } from "./http/problem.ts";
 import { HurenError } from "./errors.ts";
-import { loggableError } from "./db/loggable-error.ts";
+import { describeError, errorMessage } from "./logging/errors.ts";
 import { unavailableCode } from "./db/unavailable.ts";
 import { createRouteKit } from "./routes/kit.ts";
 import { registerPublicRoutes } from "./routes/public.ts";
@@ -73,7 +73,12 @@ export function createApp(deps: AppDeps) {
     const requestId = c.get("requestId") ?? "unknown";
     const { problem, unexpected, databaseDown } = toProblem(err, requestId);
     c.get("logFields").problem = problem.type.split("/").pop();
-    if (unexpected) deps.logger.error({ event: "unhandled-error", requestId, ...loggableError(err) });
+    if (unexpected) {
+      const described = describeError(err);
+      deps.logger.error({ event: "unhandled-error", requestId, ...described });
+      // The message may quote input: only at debug, and never a database error's (its SQL and parameters).
+      if (described.error !== "database-error") deps.logger.debug?.({ event: "unhandled-error-message", requestId, message: errorMessage(err).slice(0, 500) });
+    }
     // The driver's message names the server and the query's parameters: log the code only.
     if (databaseDown) deps.logger.error({ event: "database-unavailable", requestId, code: unavailableCode(err) });
     const headers: Record<string, string> =

@@ -68,7 +68,7 @@ describe("rotating the receipt key", () => {
     expect(keys.every((k) => k.d === undefined)).toBe(true);
 
     const entry = (await getEntry(h.deps.db, rotated.ledger.index))!;
-    expect(entry.entry).toMatchObject({ kind: "key-rotation", requester: h.admin.id, purpose: "receipt-signing", retiredKid: oldKid, newKid: rotated.kid, source: "sealed store" });
+    expect(entry.entry).toMatchObject({ v: 1, kind: "key-rotation", gateway: GATEWAY_ID, requester: h.admin.id, purpose: "receipt-signing", retiredKid: oldKid, newKid: rotated.kid, source: "sealed store" });
     expect(rotated.ledger.index).toBeGreaterThan(before.ledger.index);
 
     // The receipt from before the rotation, with its bundle, checks offline against today's JWKS.

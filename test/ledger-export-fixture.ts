@@ -4,7 +4,7 @@
  * the tamperings an operator with database access could commit, applied to the lines.
  */
 import { execFile } from "node:child_process";
-import { canonicalEntry } from "../src/ledger/append.ts";
+import { canonicalEntry, type LedgerEntryInput } from "../src/ledger/append.ts";
 import { formatCheckpoint, generateSignerKey, parseSignerKey, signNote, type Checkpoint, type SignerKey } from "../src/ledger/note.ts";
 import { CompactRange, leafHash, type Hash } from "../src/ledger/merkle.ts";
 
@@ -39,6 +39,20 @@ export function sampleEntry(i: number, variant = ""): Record<string, unknown> {
     items: [{ type: "housing.no-property-proof", decision: "permit", basis: "statutory", citation: "《住房保障条例》第十二条", status: "verified" }],
   };
 }
+
+/** sampleEntry `i` with its search columns, as the ledger's append takes it; `tag` keeps verification ids unique per test file. */
+export const sampleInput = (i: number, tag: string): LedgerEntryInput => ({
+  entry: sampleEntry(i),
+  verificationId: `vf_${tag}_${i}`,
+  subjectRef: `sr1_${i % 7}`,
+  requester: "nanguan-window-01",
+  uid: "staff-7",
+  matter: "220100-public-rental-housing",
+  caseRef: `NG-2026-${i}`,
+  decision: "permitted",
+  evidenceTypes: ["housing.no-property-proof"],
+  recordedAt: new Date(Date.UTC(2026, 10, 21) + i * 1000),
+});
 
 /** Export line text for entry `index` (the route's own layout). */
 export const exportLine = (index: number, leaf: string, entryText: string) => `{"index":${index},"leafHash":${JSON.stringify(leaf)},"entry":${entryText}}`;

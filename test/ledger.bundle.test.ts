@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { publishCheckpoint } from "../src/ledger/checkpoints.ts";
-import { cosign, generateWitnessKey, parseWitnessKey } from "../src/ledger/witness-quorum.ts";
+import { cosignerFromJwk, generateCosignerJwk, signCosignature, type CosignerSigner } from "../src/ledger/cosignature.ts";
 import { parseVerifierKey } from "../src/ledger/note.ts";
 import { formatProofBundle, parseProofBundle } from "../src/ledger/proof-bundle.ts";
 import { verifyReceiptBundle, type BundleInput } from "../src/ledger/verify-bundle.ts";
@@ -29,7 +29,7 @@ let receipt: string;
 let index: number;
 let dir: string;
 let jwks: BundleInput["jwks"];
-const witnesses: Awaited<ReturnType<typeof generateWitnessKey>>[] = [];
+const witnesses: CosignerSigner[] = [];
 
 const verify = async (caseRef: string) => {
   const res = await h.call(w.window, "POST", "/v1/verifications", { matter: HOUSING, case: caseRef, subject: zhangSan, evidence: [{ type: "housing.no-property-proof" }] });
@@ -42,7 +42,7 @@ const bundleOf = (actor: Actor, i: number) => h.call(actor, "GET", `/v1/ledger/p
 async function cosigned(text: string, signers: typeof witnesses, at = 1_790_000_000): Promise<string> {
   const b = parseProofBundle(text);
   const body = b.checkpoint.slice(0, b.checkpoint.indexOf("\n\n") + 1);
-  const lines = await Promise.all(signers.map((s, i) => cosign(body, { name: `witness-${witnesses.indexOf(s)}.example`, ...s }, at + i)));
+  const lines = await Promise.all(signers.map((s, i) => signCosignature(s, body, at + i)));
   return formatProofBundle({ ...b, checkpoint: b.checkpoint + lines.map((l) => `${l}\n`).join("") });
 }
 
@@ -51,7 +51,7 @@ beforeAll(async () => {
   w = await createWorld(h);
   auditor = await h.addMember("bundle-auditor", "auditor");
   otherWindow = await h.addMember("other-window", "window", "220102");
-  for (let i = 0; i < 3; i++) witnesses.push(await generateWitnessKey(`witness-${i}.example`));
+  for (let i = 0; i < 3; i++) witnesses.push(await cosignerFromJwk(`witness-${i}.example`, await generateCosignerJwk()));
   dir = await mkdtemp(join(tmpdir(), "huren-bundle-"));
   jwks = (await h.deps.keys.jwks()) as BundleInput["jwks"];
 });
@@ -95,7 +95,7 @@ describe("verifying a receipt with its bundle, offline", () => {
       jwks,
       proof,
       logKey: parseVerifierKey(h.deps.ledger.signer.verifierKey),
-      witnesses: witnesses.slice(0, 2).map((x) => parseWitnessKey(x.vkey)),
+      witnesses: witnesses.slice(0, 2),
       quorum: 2,
       ...overrides,
     });

@@ -7,27 +7,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { count } from "drizzle-orm";
 import { ledgerCheckpoints } from "../src/db/schema.ts";
-import { appendEntries, type LedgerEntryInput } from "../src/ledger/append.ts";
+import { appendEntries } from "../src/ledger/append.ts";
 import { CheckpointScheduler, takeLease, type Timer } from "../src/ledger/scheduler.ts";
 import { checkCheckpoint } from "../src/ledger/verify-export.ts";
 import { createHarness, type Harness } from "./harness.ts";
-import { sampleEntry } from "./ledger-export-fixture.ts";
+import { sampleInput } from "./ledger-export-fixture.ts";
 
 let h: Harness;
 let key: string;
 
-const input = (i: number): LedgerEntryInput => ({
-  entry: sampleEntry(i),
-  verificationId: `vf_sched_${i}`,
-  subjectRef: `sr1_${i % 5}`,
-  requester: "nanguan-window-01",
-  uid: "staff-7",
-  matter: "220100-public-rental-housing",
-  caseRef: `NG-2026-${i}`,
-  decision: "permitted",
-  evidenceTypes: ["housing.no-property-proof"],
-  recordedAt: new Date(Date.UTC(2026, 10, 21) + i * 1000),
-});
+const input = (i: number) => sampleInput(i, "sched");
 let appended = 0;
 async function append(n: number) {
   const from = appended;

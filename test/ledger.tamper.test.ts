@@ -17,14 +17,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { exportEntries } from "../src/audit/export.ts";
 import { ledgerCheckpoints, ledgerCosignatures, ledgerEntries, ledgerHead, ledgerNodes, requestNonces } from "../src/db/schema.ts";
 import type { Tx } from "../src/db/types.ts";
-import { appendEntries, canonicalEntry, type LedgerEntryInput } from "../src/ledger/append.ts";
+import { appendEntries, canonicalEntry } from "../src/ledger/append.ts";
 import { publishCheckpoint } from "../src/ledger/checkpoints.ts";
 import { leafHash } from "../src/ledger/merkle.ts";
 import { checkCheckpoint, splitLines, verifyExport, type VerifyExportResult } from "../src/ledger/verify-export.ts";
 import type { Checkpoint } from "../src/ledger/note.ts";
 import { putMember } from "../src/members/members.ts";
 import { createHarness, GATEWAY_ID, type Actor, type Harness } from "./harness.ts";
-import { runHuren, sampleEntry } from "./ledger-export-fixture.ts";
+import { runHuren, sampleInput } from "./ledger-export-fixture.ts";
 
 let h: Harness;
 let auditor: Actor;
@@ -34,18 +34,7 @@ let key: string;
 let snapshot: { entries: (typeof ledgerEntries.$inferSelect)[]; nodes: (typeof ledgerNodes.$inferSelect)[]; size: number };
 
 const SIZE = 40; // the newest checkpoint; 5 more entries follow it
-const input = (i: number): LedgerEntryInput => ({
-  entry: sampleEntry(i),
-  verificationId: `vf_tamper_${i}`,
-  subjectRef: `sr1_${i % 7}`,
-  requester: "nanguan-window-01",
-  uid: "staff-7",
-  matter: "220100-public-rental-housing",
-  caseRef: `NG-2026-${i}`,
-  decision: "permitted",
-  evidenceTypes: ["housing.no-property-proof"],
-  recordedAt: new Date(Date.UTC(2026, 10, 21) + i * 1000),
-});
+const input = (i: number) => sampleInput(i, "tamper");
 
 async function append(from: number, count: number) {
   await h.deps.db.transaction((tx) => appendEntries(tx, Array.from({ length: count }, (_, k) => input(from + k))));

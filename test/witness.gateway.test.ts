@@ -19,7 +19,9 @@ import type { AppDeps } from "../src/deps.ts";
 import { createUndiciHttpClient } from "../src/http/undici-client.ts";
 import { checkpointAt } from "../src/ledger/checkpoints.ts";
 import { parseCosignerKey, verifyCosignature } from "../src/ledger/cosignature.ts";
-import { openNote, parseCheckpoint } from "../src/ledger/note.ts";
+import { openNote, parseCheckpoint, parseVerifierKey } from "../src/ledger/note.ts";
+import { parseProofBundle } from "../src/ledger/proof-bundle.ts";
+import { verifyReceiptBundle } from "../src/ledger/verify-bundle.ts";
 import { witnessSettings } from "../src/ledger/witness-config.ts";
 import { parseWitnessArgs, startWitness, type RunningWitness } from "../src/witness/command.ts";
 import { createHarness, GATEWAY_ID, signRequest, type Harness } from "./harness.ts";
@@ -144,14 +146,24 @@ async function startEphemeralVkey(): Promise<string> {
   return (await cosignerFromJwk(`fake-${Math.random().toString(36).slice(2, 8)}.test`, await generateCosignerJwk())).vkey;
 }
 
+const receipts = new Map<number, string>();
+
+/** Signs a request at the gateway's (advanced) clock: the test moves it past the witnesses' backoff. */
+async function call(method: string, path: string, body = "") {
+  const iat = Math.floor((Date.now() + clockOffset) / 1000);
+  const token = await signRequest(world.window, method, path, body, { claims: { iat, exp: iat + 120 } });
+  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  if (body) headers["content-type"] = "application/json";
+  return app.request(path, { method, headers, ...(body ? { body } : {}) });
+}
+
 async function verify(i: number): Promise<number> {
   const body = JSON.stringify({ matter: HOUSING, case: `WT-${i}`, subject: zhangSan, evidence: [{ type: "housing.no-property-proof" }] });
-  // Signed at the gateway's (advanced) clock: the test moves it past the witnesses' backoff.
-  const iat = Math.floor((Date.now() + clockOffset) / 1000);
-  const token = await signRequest(world.window, "POST", "/v1/verifications", body, { claims: { iat, exp: iat + 120 } });
-  const res = await app.request("/v1/verifications", { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body });
+  const res = await call("POST", "/v1/verifications", body);
   expect(res.status).toBe(200);
-  return ((await res.json()) as { ledger: { index: number } }).ledger.index;
+  const { ledger, receipt } = (await res.json()) as { ledger: { index: number }; receipt: string };
+  receipts.set(ledger.index, receipt);
+  return ledger.index;
 }
 
 async function served() {
@@ -213,6 +225,26 @@ describe("witnesses", () => {
     await deps.ledger.witnesses.idle();
     expect(stat("audit-bureau").lastCosignedSize).toBe(size3);
     expect(await served()).toEqual(before);
+  });
+
+  it("a window's proof bundle carries the served quorum checkpoint with both cosignatures, and verifies offline with quorum 2", async () => {
+    const { size } = await served();
+    const [index, receipt] = [...receipts].find(([i]) => i < size)!;
+    const res = await call("GET", `/v1/ledger/proofs/bundle?index=${index}`);
+    expect(res.status).toBe(200);
+    const proof = await res.text();
+    const checkpoint = parseProofBundle(proof).checkpoint;
+    expect(checkpoint).toBe(await (await app.request("/v1/ledger/checkpoint")).text());
+    const steps = await verifyReceiptBundle({
+      receipt,
+      jwks: (await deps.keys.jwks()) as Parameters<typeof verifyReceiptBundle>[0]["jwks"],
+      proof,
+      logKey: parseVerifierKey(h.deps.ledger.signer.verifierKey),
+      witnesses: [parseCosignerKey(a.vkey), parseCosignerKey(b.vkey)],
+      quorum: 2,
+    });
+    expect(steps.filter((s) => !s.ok)).toEqual([]);
+    expect(steps.find((s) => s.step === "witnesses")!.detail).toMatch(/^2 of 2 witnesses cosigned/);
   });
 
   it("/readyz details show each witness's last cosigned size and its age", async () => {

@@ -4,7 +4,7 @@
  * check is printed as `FAIL <step>: <problem> — <detail>`), 2 usage.
  */
 import type { JSONWebKeySet } from "jose";
-import { parseWitnessKey } from "../ledger/witness-quorum.ts";
+import { parseCosignerKey } from "../ledger/cosignature.ts";
 import { verifyReceiptBundle } from "../ledger/verify-bundle.ts";
 import { args, need, readJson, readKey, readText, UsageError } from "./ledger-io.ts";
 
@@ -31,7 +31,7 @@ async function verifyCommand(argv: string[]) {
   const witnessTexts = await Promise.all((values.witness ?? []).map(async (w) => (w.startsWith("@") ? (await readText(w.slice(1))).trim() : w)));
   const witnesses = witnessTexts.map((w) => {
     try {
-      return parseWitnessKey(w);
+      return parseCosignerKey(w.trim());
     } catch (err) {
       throw new UsageError(`--witness: ${(err as Error).message}`);
     }

@@ -17,7 +17,7 @@ import { createMemberCache, getMember, MEMBER_CACHE_TTL_MS, type Member, type Me
 import { loadAdapterRoutes, type AdapterRoute } from "../sources/resolve.ts";
 import { CONFIG_CHANNEL, ConfigChanges, type ConfigTable } from "./changes.ts";
 import { ReadThrough } from "./read-through.ts";
-import { loggableError } from "../db/loggable-error.ts";
+import { describeError } from "../logging/errors.ts";
 
 /** Default TTL: how stale a cached table can get if a notification is lost. */
 export const CONFIG_CACHE_TTL_MS = 30_000;
@@ -117,7 +117,7 @@ export async function listenForConfigChanges(database: Database, changes: Config
       () => changes.invalidate(),
     );
   } catch (err) {
-    logger.error({ event: "config-listen-failed", ...loggableError(err) });
+    logger.error({ event: "config-listen-failed", ...describeError(err) });
     return undefined;
   }
 }

@@ -24,7 +24,7 @@ import { startDemo } from "../demo/setup.ts";
 import { DEMO_PEOPLE } from "../demo/data.ts";
 import { createSecrets } from "../crypto/secrets.ts";
 import { runPrimary } from "./cluster.ts";
-import { loggableError } from "../db/loggable-error.ts";
+import { describeError } from "../logging/errors.ts";
 import { createPrometheusMetrics } from "../metrics/prometheus.ts";
 import { clusterSource, exposeToPrimary, registrySource, serveMetrics, type MetricsSource } from "../metrics/server.ts";
 
@@ -164,7 +164,7 @@ async function gateway(config: Config) {
   // Supervision (§10): every process runs the consumer; an advisory lock lets one work at a time.
   const supervision = startConsumer(consumerDepsOf(deps), {
     intervalMs: 1000,
-    onError: (err) => logger.error({ event: "supervision-consumer-failed", ...loggableError(err) }),
+    onError: (err) => logger.error({ event: "supervision-consumer-failed", ...describeError(err) }),
   });
   const app = createApp({ ...deps, docsAssets: await loadDocsAssets() });
   const running = await listen(app.fetch, { port: config.port, host: config.host, ...config.server });

@@ -13,7 +13,7 @@ import type { Db } from "../db/types.ts";
 import type { Secrets } from "../crypto/secrets.ts";
 import { HurenError } from "../errors.ts";
 import type { AppendedEntry } from "../ledger/append.ts";
-import { appendKindEntry } from "../ledger/kind-entry.ts";
+import { appendRecordInTx } from "../ledger/record.ts";
 
 export interface KeyChange {
   publicJwk: JWK;
@@ -24,6 +24,8 @@ export interface KeyChange {
   source: string;
   requester: string;
   uid?: string | undefined;
+  /** The gateway's id, for the ledger entry (unknown when a key is adopted at start). */
+  gateway?: string | undefined;
   at?: Date;
 }
 
@@ -70,8 +72,9 @@ export async function recordKeyChange(db: Db, change: KeyChange): Promise<KeyCha
       const ledger =
         change.previousKid === undefined
           ? undefined
-          : await appendKindEntry(tx, {
+          : await appendRecordInTx(tx, {
               kind: "key-rotation",
+              gateway: change.gateway,
               requester: change.requester,
               uid: change.uid,
               id: `kr_${kid}_${at.getTime()}`,
@@ -99,13 +102,13 @@ export async function activeKeyId(db: Db): Promise<string | undefined> {
  * @example
  * const { kid, previousKid, ledger } = await rotateSealedKey(db, secrets, { requester: "admin-1", uid: "ops-7" });
  */
-export async function rotateSealedKey(db: Db, secrets: Secrets, by: { requester: string; uid?: string | undefined; at?: Date }): Promise<KeyChangeResult> {
+export async function rotateSealedKey(db: Db, secrets: Secrets, by: { requester: string; uid?: string | undefined; gateway?: string | undefined; at?: Date }): Promise<KeyChangeResult> {
   const [active] = await db.select().from(gatewayKeys).where(and(eq(gatewayKeys.purpose, "jws"), isNull(gatewayKeys.retiredAt))).limit(1);
   if (active && active.sealedPrivateKey === "") {
     throw new HurenError("conflict", 409, "Key is configured", `the active receipt key ${active.kid} comes from the operator's configuration (HUREN_SIGNING_KEY or HUREN_SIGNING_KEY_FILE): rotate it by configuring a new key and restarting`);
   }
   const fresh = await newSealedKey(secrets);
-  const done = await recordKeyChange(db, { ...fresh, previousKid: active?.kid, source: "sealed store", requester: by.requester, uid: by.uid, ...(by.at ? { at: by.at } : {}) });
+  const done = await recordKeyChange(db, { ...fresh, previousKid: active?.kid, source: "sealed store", requester: by.requester, uid: by.uid, gateway: by.gateway, ...(by.at ? { at: by.at } : {}) });
   if (!done) throw new HurenError("conflict", 409, "Rotated meanwhile", "another rotation changed the key at the same time; the newest key is active");
   return done;
 }

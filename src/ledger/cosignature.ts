@@ -1,8 +1,10 @@
 /**
  * C2SP tlog-cosignature (https://c2sp.org/tlog-cosignature), the Ed25519 `cosignature/v1` type:
  * a witness's note signature over a checkpoint, saying "as of this time, the largest consistent
- * tree I have seen for this origin has this root". Used by the gateway's witness client (to check
- * what witnesses answer) and by `huren witness` (to sign). Pure WebCrypto plus SHA-256.
+ * tree I have seen for this origin has this root". The one implementation of it, used by the
+ * gateway's witness client (to check what witnesses answer), by `huren witness` (to sign) and by
+ * the offline receipt verifier (which witnesses cosigned, and whether they reach the quorum).
+ * Pure WebCrypto plus SHA-256, no I/O.
  *
  *   key ID  = SHA-256(name ‖ "\n" ‖ 0x04 ‖ public key)[:4]
  *   line    = "— " name " " base64(key ID ‖ u64be timestamp ‖ Ed25519 signature)
@@ -10,6 +12,7 @@
  */
 import { createHash, type webcrypto } from "node:crypto";
 import { fail, fromBase64, toBase64 } from "./note-codec.ts";
+import type { NoteSignature } from "./note.ts";
 
 const ALG_COSIGNATURE_V1 = 0x04;
 const SIG_PREFIX = "\u2014 ";
@@ -98,6 +101,25 @@ export async function signCosignature(signer: CosignerSigner, noteText: string, 
   return `${SIG_PREFIX}${signer.name} ${toBase64(blob)}`;
 }
 
+export type CosignatureCheck = { ok: true; timestamp: number } | { ok: false; detail: string };
+
+/**
+ * Checks one note signature (as `openNote` returns it) as `key`'s cosignature/v1 on `noteText`,
+ * saying why when it is not.
+ * @example
+ * const check = await checkCosignature(opened.text, opened.unverified[0], parseCosignerKey(vkey));
+ */
+export async function checkCosignature(noteText: string, sig: NoteSignature, key: CosignerKey): Promise<CosignatureCheck> {
+  if (sig.name !== key.name || sig.keyHash !== key.keyId) return { ok: false, detail: `the line is not by ${key.name}` };
+  const blob = fromBase64(sig.base64);
+  if (blob?.length !== BLOB_SIZE) return { ok: false, detail: `the cosignature by ${key.name} is not 76 bytes (key ID, timestamp, Ed25519 signature)` };
+  const timestamp = new DataView(blob.buffer, blob.byteOffset).getBigUint64(4);
+  if (timestamp > BigInt(Number.MAX_SAFE_INTEGER)) return { ok: false, detail: `the cosignature by ${key.name} has a timestamp beyond 2^53` };
+  const publicKey = await crypto.subtle.importKey("raw", key.publicKey, { name: "Ed25519" }, false, ["verify"]);
+  const ok = await crypto.subtle.verify({ name: "Ed25519" }, publicKey, blob.subarray(12), message(noteText, Number(timestamp)));
+  return ok ? { ok: true, timestamp: Number(timestamp) } : { ok: false, detail: `the cosignature by ${key.name} does not verify over this checkpoint` };
+}
+
 /**
  * Checks one signature line against a witness key: the name and key ID must be the witness's
  * and the Ed25519 signature must verify. Returns its timestamp, or undefined for a line that is
@@ -108,14 +130,41 @@ export async function signCosignature(signer: CosignerSigner, noteText: string, 
 export async function verifyCosignature(key: CosignerKey, noteText: string, line: string): Promise<number | undefined> {
   if (!line.startsWith(SIG_PREFIX)) return undefined;
   const [name, b64, extra] = line.slice(SIG_PREFIX.length).split(" ");
-  if (name !== key.name || b64 === undefined || extra !== undefined) return undefined;
+  if (name === undefined || b64 === undefined || extra !== undefined) return undefined;
   const blob = fromBase64(b64);
-  if (!blob || blob.length !== BLOB_SIZE) return undefined;
-  const view = new DataView(blob.buffer, blob.byteOffset);
-  if (view.getUint32(0) !== key.keyId) return undefined;
-  const timestamp = view.getBigUint64(4);
-  if (timestamp > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
-  const publicKey = await crypto.subtle.importKey("raw", key.publicKey, { name: "Ed25519" }, false, ["verify"]);
-  const ok = await crypto.subtle.verify({ name: "Ed25519" }, publicKey, blob.subarray(12), message(noteText, Number(timestamp)));
-  return ok ? Number(timestamp) : undefined;
+  if (!blob || blob.length < 4) return undefined;
+  const keyHash = new DataView(blob.buffer, blob.byteOffset).getUint32(0);
+  const check = await checkCosignature(noteText, { name, keyHash, base64: b64 }, key);
+  return check.ok ? check.timestamp : undefined;
+}
+
+export interface QuorumResult {
+  /** Witnesses (vkeys) whose cosignature verified, each once. */
+  cosignedBy: string[];
+  /** Per configured witness that did not count: why. */
+  missing: { vkey: string; detail: string }[];
+}
+
+/**
+ * Which of `witnesses` cosigned `noteText`, among the note's signature lines the log key did not
+ * make (`openNote(...).unverified`). A witness counts once however many lines it has.
+ * @example
+ * const { cosignedBy } = await witnessCosignatures(opened.text, opened.unverified, vkeys.map(parseCosignerKey));
+ * if (cosignedBy.length < quorum) fail();
+ */
+export async function witnessCosignatures(noteText: string, lines: NoteSignature[], witnesses: CosignerKey[]): Promise<QuorumResult> {
+  const cosignedBy: string[] = [];
+  const missing: { vkey: string; detail: string }[] = [];
+  for (const w of witnesses) {
+    const mine = lines.filter((l) => l.name === w.name && l.keyHash === w.keyId);
+    let why = mine.length === 0 ? `no cosignature by ${w.name}` : "";
+    for (const line of mine) {
+      const check = await checkCosignature(noteText, line, w);
+      why = check.ok ? "" : check.detail;
+      if (check.ok) break;
+    }
+    if (why) missing.push({ vkey: w.vkey, detail: why });
+    else cosignedBy.push(w.vkey);
+  }
+  return { cosignedBy, missing };
 }

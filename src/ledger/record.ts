@@ -9,8 +9,13 @@
  * names the kind), `decision` holds the kind (never permitted/partial/denied), `evidence_types`
  * is empty, and `subject_ref` is the person's keyed reference when a person was named — so the
  * person's report finds it — or "" (no reference is ever empty).
+ *
+ * `appendRecord` goes through the group-commit writer (the auditor's read answers after it
+ * commits); `appendRecordInTx` appends inside the caller's transaction, so the entry and the
+ * change it records (a key rotation) commit together or not at all.
  */
-import type { AppendedEntry, LedgerEntryInput } from "./append.ts";
+import type { Tx } from "../db/types.ts";
+import { appendEntries, type AppendedEntry, type LedgerEntryInput } from "./append.ts";
 
 export type RecordKind = "audit-access" | "subject-access" | "key-rotation";
 
@@ -18,8 +23,9 @@ export interface RecordInput {
   kind: RecordKind;
   /** Unique among all entries (shares the verification id's unique column), e.g. `aa_<ulid>`. */
   id: string;
-  gateway: string;
-  /** The member who acted (the auditor, the consent collector, the admin). */
+  /** The gateway's id; absent only where the caller does not know it (a key adopted at start). */
+  gateway?: string | undefined;
+  /** The member who acted (or "gateway" for what the gateway did by itself) (the auditor, the consent collector, the admin). */
   requester: string;
   uid: string | undefined;
   /** The named person's keyed reference (`sr1_…`), never a raw id. */
@@ -36,7 +42,7 @@ export function recordEntryInput(r: RecordInput): LedgerEntryInput {
     kind: r.kind,
     id: r.id,
     time: r.recordedAt.toISOString(),
-    gateway: r.gateway,
+    ...(r.gateway ? { gateway: r.gateway } : {}),
     requester: r.requester,
     uid: r.uid ?? null,
     ...(r.subject ? { subject: r.subject } : {}),
@@ -68,6 +74,16 @@ export interface EntryAppender {
  */
 export function appendRecord(writer: EntryAppender, r: RecordInput): Promise<AppendedEntry> {
   return writer.append(recordEntryInput(r));
+}
+
+/**
+ * Appends a non-verification entry inside `tx`: it commits with the rest of the transaction.
+ * @example
+ * const at = await db.transaction((tx) => appendRecordInTx(tx, { kind: "key-rotation", id: `kr_${kid}`, requester: "admin-1", uid, recordedAt: now(), fields: { newKid: kid } }));
+ */
+export async function appendRecordInTx(tx: Tx, r: RecordInput): Promise<AppendedEntry> {
+  const [appended] = await appendEntries(tx, [recordEntryInput(r)]);
+  return appended!;
 }
 
 /** An entry's kind: "verification" when it has none (verification entries may omit it). */

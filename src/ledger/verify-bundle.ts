@@ -6,7 +6,7 @@
  * a person holding a receipt learns exactly which promise does not hold.
  */
 import { decodeProtectedHeader, type JSONWebKeySet } from "jose";
-import { witnessCosignatures, type WitnessKey } from "./witness-quorum.ts";
+import { witnessCosignatures, type CosignerKey } from "./cosignature.ts";
 import { toBase64 } from "./note-codec.ts";
 import { NoteError, openNote, parseCheckpoint, type VerifierKey } from "./note.ts";
 import { parseProofBundle, type ProofBundle } from "./proof-bundle.ts";
@@ -29,7 +29,7 @@ export interface BundleInput {
   proof: string;
   /** The ledger's note verifier key, pinned out of band. */
   logKey: VerifierKey;
-  witnesses: WitnessKey[];
+  witnesses: CosignerKey[];
   quorum: number;
 }
 

@@ -11,7 +11,7 @@ import { rotateSealedKey } from "../keys/rotation.ts";
 import { jsonContent, signedProblems, type RouteKit } from "./kit.ts";
 
 export function registerKeyRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
-  const { db, secrets, keys, now } = kit.deps;
+  const { db, secrets, keys, now, gatewayId } = kit.deps;
   app.openapi(
     createRoute({
       method: "post",
@@ -34,7 +34,7 @@ export function registerKeyRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
         throw new HurenError("conflict", 409, "Key is configured", `this gateway signs with the key from ${keys.source.description}: rotate it by configuring a new key and restarting (the change is then ledgered)`);
       }
       const caller = c.get("caller");
-      const done = await rotateSealedKey(db, secrets, { requester: caller.member.id, uid: caller.uid, at: now() });
+      const done = await rotateSealedKey(db, secrets, { requester: caller.member.id, uid: caller.uid, gateway: gatewayId, at: now() });
       await keys.refresh();
       return c.json({ kid: done.kid, previousKid: done.previousKid ?? null, ledger: done.ledger ?? null }, 200);
     },

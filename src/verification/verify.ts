@@ -17,7 +17,7 @@ import type { JwsSigner } from "../keys/gateway-keys.ts";
 import type { LedgerWriter } from "../ledger/writer.ts";
 import { lookupItem } from "./lookup.ts";
 import { giveBackQuota } from "../quotas/counters.ts";
-import { loggableError } from "../db/loggable-error.ts";
+import { describeError } from "../logging/errors.ts";
 import { departmentNotAsked } from "../sources/resilience.ts";
 import { planItems, reserve } from "./decide.ts";
 import { buildReceiptPayload, receiptHash } from "./receipt.ts";
@@ -216,7 +216,7 @@ export async function verify(
     );
   } catch (err) {
     // Never the error's message: it quotes the insert's parameters, the entry itself.
-    deps.logError({ event: "ledger-append-failed", verificationId, ...loggableError(err) });
+    deps.logError({ event: "ledger-append-failed", verificationId, ...describeError(err) });
     throw new HurenError("ledger-unavailable", 503, "Ledger unavailable", "the access could not be recorded, so no data is returned; retry later", { cause: err });
   }
 
