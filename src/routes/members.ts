@@ -43,7 +43,9 @@ export function registerMemberRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
         200: jsonContent(memberSchema, "Replaced"),
         201: jsonContent(memberSchema, "Created"),
         ...signedProblems,
-        400: problem("validation-failed: e.g. grants on a member that is not a department, a wildcard or malformed host, a link-local range in grants.hosts (`errors[]` says where)"),
+        400: problem(
+          `${signedProblems[400].description}. For members, validation-failed also covers grants on a member that is not a department, a wildcard or malformed host, a link-local range in grants.hosts`,
+        ),
       },
     }),
     async (c) => {
