@@ -108,8 +108,10 @@ export class Reach {
     const mine = await this.ownAddresses;
     const key = (ip: Ip) => formatIp(ip);
     const mineKeys = new Set(mine.map(key));
-    // Loopback is one machine whichever loopback address names it.
-    return addresses.some((ip) => mineKeys.has(key(ip)) || (isLoopback(ip) && mine.some(isLoopback)));
+    // Loopback is one machine whichever loopback address (or `localhost`) names it.
+    const ownHost = normaliseHost(own.host);
+    const ownLoopback = ownHost === "localhost" || ownHost.endsWith(".localhost") || mine.some(isLoopback);
+    return addresses.some((ip) => mineKeys.has(key(ip)) || (isLoopback(ip) && ownLoopback));
   }
 
   /**
