@@ -58,7 +58,11 @@ const healthSchema = z
     }),
   })
   .describe("What this gateway process has seen (each process keeps its own breaker and statistics)");
-const adapterStatusSchema = adapterSchema.extend({ state: z.enum(["enabled", "disabled", "failing"]), health: healthSchema });
+const adapterStatusSchema = adapterSchema.extend({
+  state: z.enum(["enabled", "disabled", "not-granted", "failing"]).describe("not-granted: enabled, but never asked: its department is disabled or granted none of its evidence types (PROTOCOL §4)"),
+  notGranted: z.array(z.string()).describe("Its evidence types the gateway does not ask it for (not in the department's grants.evidenceTypes; all of them while the department is disabled)"),
+  health: healthSchema,
+});
 const versionSchema = z.object({
   version: z.number().int(),
   department: z.string(),

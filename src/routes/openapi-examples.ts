@@ -77,7 +77,7 @@ const health = {
   inFlight: 1,
   recent: { windowSeconds: 300, lookups: 1840, failures: 3, errorRate: 0.0016, latencyMs: { p50: 38, p95: 120, max: 2950 }, errors: { timeout: 3 }, lastError: { code: "timeout", at: NOW } },
 };
-const adapterStatus = { ...adapter, lastCheck: check, state: "enabled", health };
+const adapterStatus = { ...adapter, lastCheck: check, state: "enabled", notGranted: [], health };
 /** A failed check as a department sees it: a stable code per failed step, nothing the gateway's sockets saw. */
 const failedCheck = {
   ok: false,

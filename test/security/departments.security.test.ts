@@ -76,10 +76,11 @@ describe("the 低保 attack", () => {
     expect((await json(await h.call(h.admin, "GET", `/v1/members/${district.id}`))).body.grants.evidenceTypes).toEqual([HOUSING_PROOF]);
   });
 
-  it("an adapter an admin registered for an ungranted type is never asked", async () => {
+  it("an adapter an admin registered for an ungranted type is never asked, and says so", async () => {
     expect((await h.call(h.admin, "PUT", "/v1/adapters/nanguan-dibao", forgedAdapter())).status).toBe(201);
     expect(await verifyWith(h.app)).toMatchObject({ status: "verified", source: CITY_ADAPTER });
     expect(forged.calls).toBe(0);
+    expect((await json(await h.call(h.admin, "GET", "/v1/adapters/nanguan-dibao"))).body).toMatchObject({ state: "not-granted", notGranted: [DIBAO] });
   });
 });
 
@@ -88,6 +89,7 @@ describe("grants take effect at once", () => {
     expect((await h.call(h.admin, "PUT", `/v1/members/${district.id}`, await districtBody({ evidenceTypes: [HOUSING_PROOF, DIBAO], hosts: ["127.0.0.1"] }))).status).toBe(200);
     expect(await verifyWith(h.app)).toMatchObject({ status: "verified", source: "nanguan-dibao" });
     expect(forged.calls).toBe(1);
+    expect((await json(await h.call(district, "GET", "/v1/adapters/nanguan-dibao"))).body).toMatchObject({ state: "enabled", notGranted: [] });
     expect((await h.call(h.admin, "PUT", `/v1/members/${district.id}`, await districtBody({ evidenceTypes: [HOUSING_PROOF], hosts: ["127.0.0.1"] }))).status).toBe(200);
     expect(await verifyWith(h.app)).toMatchObject({ status: "verified", source: CITY_ADAPTER });
     expect(forged.calls).toBe(1);

@@ -1894,6 +1894,7 @@ export interface paths {
                          *         ]
                          *       },
                          *       "state": "enabled",
+                         *       "notGranted": [],
                          *       "health": {
                          *         "version": 3,
                          *         "breaker": {
@@ -1963,8 +1964,13 @@ export interface paths {
                                     ms?: number;
                                 }[];
                             } | null;
-                            /** @enum {string} */
-                            state: "enabled" | "disabled" | "failing";
+                            /**
+                             * @description not-granted: enabled, but never asked: its department is disabled or granted none of its evidence types (PROTOCOL §4)
+                             * @enum {string}
+                             */
+                            state: "enabled" | "disabled" | "not-granted" | "failing";
+                            /** @description Its evidence types the gateway does not ask it for (not in the department's grants.evidenceTypes; all of them while the department is disabled) */
+                            notGranted: string[];
                             /** @description What this gateway process has seen (each process keeps its own breaker and statistics) */
                             health: {
                                 /** @description The version this gateway process runs; null if it has not used the adapter yet */
@@ -2490,6 +2496,7 @@ export interface paths {
                          *             ]
                          *           },
                          *           "state": "enabled",
+                         *           "notGranted": [],
                          *           "health": {
                          *             "version": 3,
                          *             "breaker": {
@@ -2562,8 +2569,13 @@ export interface paths {
                                         ms?: number;
                                     }[];
                                 } | null;
-                                /** @enum {string} */
-                                state: "enabled" | "disabled" | "failing";
+                                /**
+                                 * @description not-granted: enabled, but never asked: its department is disabled or granted none of its evidence types (PROTOCOL §4)
+                                 * @enum {string}
+                                 */
+                                state: "enabled" | "disabled" | "not-granted" | "failing";
+                                /** @description Its evidence types the gateway does not ask it for (not in the department's grants.evidenceTypes; all of them while the department is disabled) */
+                                notGranted: string[];
                                 /** @description What this gateway process has seen (each process keeps its own breaker and statistics) */
                                 health: {
                                     /** @description The version this gateway process runs; null if it has not used the adapter yet */
