@@ -55,6 +55,8 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
       HUREN_SIGNING_KEY: o.signingKey,
       HUREN_BOOTSTRAP: o.bootstrapPath,
       HUREN_LOG: "silent",
+      // The limiter runs (its cost is part of what is measured) but never refuses the load generator.
+      HUREN_RATE_LIMITS: JSON.stringify({ kinds: { window: { member: { quota: 10_000_000 }, uid: { quota: 10_000_000 } } } }),
       ...o.env,
     },
   });

@@ -4,6 +4,8 @@
 import { build } from "esbuild";
 
 const forbidden = ["@electric-sql/pglite", "undici", "drizzle-orm/pglite"];
+// `--outfile=PATH` (test/worker.workerd.test.ts bundles into a temporary folder); default dist/worker.js.
+const outfile = process.argv.find((a) => a.startsWith("--outfile="))?.slice("--outfile=".length) ?? "dist/worker.js";
 const result = await build({
   entryPoints: ["src/entry/worker.ts"],
   bundle: true,
@@ -13,7 +15,7 @@ const result = await build({
   conditions: ["workerd", "worker", "browser", "import"],
   mainFields: ["module", "main"],
   external: ["node:*", "cloudflare:sockets"],
-  outfile: "dist/worker.js",
+  outfile,
   metafile: true,
   logLevel: "warning",
 });
@@ -28,5 +30,5 @@ if (!inputs.includes("src/crypto/native.web.ts") || inputs.includes("src/crypto/
   console.error("worker bundle must use src/crypto/native.web.ts, not native.node.ts (check the #crypto-native conditions)");
   process.exit(1);
 }
-const bytes = result.metafile.outputs["dist/worker.js"].bytes;
-console.log(`worker bundle ok: dist/worker.js, ${(bytes / 1024).toFixed(0)} KiB from ${inputs.length} inputs`);
+const bytes = Object.values(result.metafile.outputs)[0].bytes;
+console.log(`worker bundle ok: ${outfile}, ${(bytes / 1024).toFixed(0)} KiB from ${inputs.length} inputs`);

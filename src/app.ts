@@ -71,7 +71,7 @@ export function createApp(deps: AppDeps) {
 
   app.onError((err, c) => {
     const requestId = c.get("requestId") ?? "unknown";
-    const { problem, unexpected, databaseDown } = toProblem(err, requestId);
+    const { problem, unexpected, databaseDown, headers: own } = toProblem(err, requestId);
     c.get("logFields").problem = problem.type.split("/").pop();
     if (unexpected) {
       const described = describeError(err);
@@ -83,7 +83,7 @@ export function createApp(deps: AppDeps) {
     if (databaseDown) deps.logger.error({ event: "database-unavailable", requestId, code: unavailableCode(err) });
     const headers: Record<string, string> =
       problem.status === 401 ? { "www-authenticate": 'Bearer realm="huren"' } : problem.status === 503 ? { "retry-after": "1" } : {};
-    return problemResponse(c, problem, headers);
+    return problemResponse(c, problem, { ...headers, ...own });
   });
   app.notFound((c) => problemResponse(c, problemBody("not-found", 404, "Not found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, { requestId: c.get("requestId") })));
 

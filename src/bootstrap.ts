@@ -13,6 +13,7 @@ import { getEvidenceType, getMatter, putEvidenceType, putMatter } from "./catalo
 import { policyDocumentSchema } from "./policies/model.ts";
 import { putPolicy } from "./policy-store/store.ts";
 import { witnessesSchema } from "./ledger/witness-config.ts";
+import { rateLimitsSchema } from "./ratelimit/settings.ts";
 import { adapterBodySchema, loadAdapterConfig, parseAdapterConfig, putAdapter, type PutAdapterOptions } from "./sources/store.ts";
 
 export const bootstrapSchema = z
@@ -25,6 +26,8 @@ export const bootstrapSchema = z
     /** Ledger witnesses (PROTOCOL §5.2): settings read by the entry at start, not stored. */
     witnesses: witnessesSchema.optional(),
     witnessQuorum: z.number().int().min(0).optional(),
+    /** Request rate limits (docs/operators.md): settings read by the entry at start, not stored; HUREN_RATE_LIMITS replaces them. */
+    rateLimits: rateLimitsSchema.optional(),
   })
   .strict();
 export type BootstrapFile = z.input<typeof bootstrapSchema>;

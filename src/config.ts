@@ -4,6 +4,7 @@
 import { z } from "zod";
 import type { LogLevel } from "./deps.ts";
 import { witnessesSchema, type WitnessConfig } from "./ledger/witness-config.ts";
+import { parseRateLimitsText, type RateLimitsInput } from "./ratelimit/settings.ts";
 
 const gatewayId = z
   .string()
@@ -69,6 +70,8 @@ const envSchema = z.object({
   /** Port of the separate Prometheus listener (GET /metrics); unset = no metrics listener. */
   HUREN_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   HUREN_METRICS_HOST: z.string().default("127.0.0.1"),
+  /** Request rate limits: JSON `{ "kinds": {...}, "members": {...} }` or `off` (docs/operators.md). */
+  HUREN_RATE_LIMITS: z.string().optional(),
 });
 
 export interface Config {
@@ -106,6 +109,8 @@ export interface Config {
   shutdownGraceMs: number;
   databaseConnectTimeoutMs: number;
   databaseStatementTimeoutMs: number;
+  /** HUREN_RATE_LIMITS, when set (it then replaces the bootstrap file's `rateLimits`). */
+  rateLimits: RateLimitsInput | undefined;
 }
 
 /**
@@ -121,6 +126,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     throw new Error(`invalid settings:\n  ${lines.join("\n  ")}`);
   }
   const e = parsed.data;
+  let rateLimits: RateLimitsInput | undefined;
+  try {
+    rateLimits = e.HUREN_RATE_LIMITS === undefined ? undefined : parseRateLimitsText(e.HUREN_RATE_LIMITS, "HUREN_RATE_LIMITS");
+  } catch (err) {
+    throw new Error(`invalid settings:\n  ${(err as Error).message}`);
+  }
   if (e.HUREN_WORKERS !== 1 && !e.DATABASE_URL) {
     throw new Error("invalid settings:\n  HUREN_WORKERS: more than one process needs DATABASE_URL (the embedded database belongs to one process)");
   }
@@ -158,5 +169,6 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     shutdownGraceMs: e.HUREN_SHUTDOWN_GRACE_MS,
     databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
     databaseStatementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    rateLimits,
   };
 }

@@ -10,6 +10,7 @@ import type { WitnessClient } from "./ledger/witnesses.ts";
 import type { ConfigCache } from "./config/cache.ts";
 import type { Metrics } from "./metrics/metrics.ts";
 import type { Reach } from "./reach/guard.ts";
+import type { RateLimiter } from "./ratelimit/limiter.ts";
 
 /** HUREN_LOG: pino's levels; `silent` logs nothing. */
 export type LogLevel = "silent" | "fatal" | "error" | "warn" | "info" | "debug" | "trace";
@@ -30,6 +31,17 @@ export interface Logger {
 export interface DocsAssets {
   js: string;
   css: string;
+}
+
+/**
+ * Workers only (src/entry/request-scope.ts): deps live for the isolate, database clients for one
+ * request. Components that batch database work across callers take one instance per request
+ * from `perRequest`; work that outlives the call that started it is handed to `background`.
+ */
+export interface Scoping {
+  /** One instance per request (`dispose` runs when the request is done). */
+  perRequest<T>(make: () => T, dispose?: (value: T) => Promise<void> | void): () => T;
+  background(promise: Promise<unknown>): void;
 }
 
 export interface AppDeps {
@@ -58,6 +70,10 @@ export interface AppDeps {
    * scrape-time gauges with `deps.metrics.gauge({ name, help, collect })`.
    */
   metrics: Metrics;
+  /** Workers: per-request instances of what batches I/O (see {@link Scoping}); absent on Node. */
+  scoping?: Scoping;
+  /** Request rate limits per member and acting person (src/ratelimit/); absent = none. */
+  rateLimiter?: RateLimiter;
   /** Swagger UI for /docs; without it /docs is a plain page rendered from /openapi.json. */
   docsAssets?: DocsAssets;
   /** Upper bound on any one department lookup. Default 10 s. */

@@ -23,6 +23,8 @@ export type ProblemCode =
   | "replayed"
   | "forbidden-for-kind"
   | "forbidden"
+  // operations (#14): a member's or an acting person's request rate
+  | "rate-limited"
   // request shape
   | "malformed-json"
   | "ill-formed-input"
@@ -66,13 +68,17 @@ export class HurenError extends Error {
   readonly status: number;
   readonly title: string;
   readonly errors: FieldError[] | undefined;
+  /** Problem extension members (RFC 9457 §3.2), e.g. `violated-policies` on a 429. */
+  readonly extensions: Record<string, unknown> | undefined;
+  /** Response header fields the problem needs (Retry-After and the RateLimit fields on a 429). */
+  readonly headers: Record<string, string> | undefined;
 
   constructor(
     code: ProblemCode,
     status: number,
     title: string,
     detail: string,
-    options?: { errors?: FieldError[]; cause?: unknown },
+    options?: { errors?: FieldError[]; cause?: unknown; extensions?: Record<string, unknown>; headers?: Record<string, string> },
   ) {
     super(detail, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "HurenError";
@@ -80,6 +86,8 @@ export class HurenError extends Error {
     this.status = status;
     this.title = title;
     this.errors = options?.errors;
+    this.extensions = options?.extensions;
+    this.headers = options?.headers;
   }
 }
 

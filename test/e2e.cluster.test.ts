@@ -48,6 +48,7 @@ describe.skipIf(!SERVER)("HUREN_WORKERS=2 on PostgreSQL", () => {
   let dir: string;
   let dbName: string;
   let admin: Actor;
+  let limited: Actor;
   let proc: ChildProcess;
   let base: string;
   let metricsUrl: string;
@@ -62,7 +63,16 @@ describe.skipIf(!SERVER)("HUREN_WORKERS=2 on PostgreSQL", () => {
     const url = new URL(SERVER!);
     url.pathname = `/${dbName}`;
     admin = { id: "cluster-admin", kind: "admin", uid: undefined, ...(await newKey()) };
-    const bootstrap = { members: [{ id: admin.id, kind: "admin", name: "Cluster admin", jwks: { keys: [admin.publicJwk] }, enabled: true }] };
+    limited = { id: "cluster-limited", kind: "admin", uid: undefined, ...(await newKey()) };
+    const bootstrap = {
+      members: [
+        { id: admin.id, kind: "admin", name: "Cluster admin", jwks: { keys: [admin.publicJwk] }, enabled: true },
+        { id: limited.id, kind: "admin", name: "Cluster admin with a small quota", jwks: { keys: [limited.publicJwk] }, enabled: true },
+      ],
+      // Read by the primary and handed to the workers as HUREN_RATE_LIMITS. A day-long window:
+      // the burst below cannot straddle its end (it lasts well under a second).
+      rateLimits: { members: { [limited.id]: { member: { quota: 20, windowSeconds: 86_400 } } } },
+    };
     await writeFile(join(dir, "bootstrap.json"), JSON.stringify(bootstrap));
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -95,8 +105,8 @@ describe.skipIf(!SERVER)("HUREN_WORKERS=2 on PostgreSQL", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const getMembers = async (token?: string) => {
-    const t = token ?? (await signRequest(admin, "GET", "/v1/members", ""));
+  const getMembers = async (token?: string, as: Actor = admin) => {
+    const t = token ?? (await signRequest(as, "GET", "/v1/members", ""));
     return { token: t, res: await fetch(`${base}/v1/members`, { headers: { authorization: `Bearer ${t}` } }) };
   };
 
@@ -117,13 +127,26 @@ describe.skipIf(!SERVER)("HUREN_WORKERS=2 on PostgreSQL", () => {
     const replays = await Promise.all(Array.from({ length: 4 }, () => getMembers(token)));
     for (const { res } of replays) expect(res.status).toBe(401);
 
+    // One rate limit across both processes: a member with a quota of 20 (leased a unit at a time).
+    const burst = await Promise.all(Array.from({ length: 40 }, () => getMembers(undefined, limited)));
+    const statuses = burst.map(({ res }) => res.status);
+    const passed = statuses.filter((st) => st === 200).length;
+    expect(statuses.every((st) => st === 200 || st === 429)).toBe(true);
+    expect(passed).toBeGreaterThanOrEqual(20 - 2);
+    expect(passed).toBeLessThanOrEqual(20 + 2);
+    const refused = burst.find(({ res }) => res.status === 429)!.res;
+    expect(refused.headers.get("ratelimit-policy")).toBe('"member";q=20;w=86400');
+    expect(((await refused.json()) as { type: string }).type).toBe("https://huren.dev/problems/rate-limited");
+
     // One scrape of the primary's listener counts every process's requests (AggregatorRegistry).
     if (!prometheusParserMissing()) {
       const families = parsePrometheusText(await (await fetch(metricsUrl)).text());
       const count = (status: string) => sampleSum(families, "http_server_request_duration_seconds", "http_server_request_duration_seconds_count", { http_route: "/v1/members", http_response_status_code: status });
-      expect(count("200")).toBe(12);
+      expect(count("200")).toBe(12 + passed);
+      expect(count("429")).toBe(40 - passed);
       expect(count("401")).toBe(4);
       expect(sampleSum(families, "huren_replay_store_jtis", "huren_replay_store_jtis_total", { result: "replayed" })).toBe(4);
+      expect(sampleSum(families, "huren_rate_limited", "huren_rate_limited_total", { member_kind: "admin", scope: "member" })).toBe(40 - passed);
     }
 
     // A worker killed outright is replaced; the gateway keeps answering.

@@ -19,6 +19,8 @@ import { ownDatabaseOf } from "../src/reach/own-database.ts";
 import type { LookupAll, OwnDatabase } from "../src/reach/guard.ts";
 import type { AppDeps, Logger } from "../src/deps.ts";
 import type { Metrics } from "../src/metrics/metrics.ts";
+import { rateLimitSettings, type RateLimitSettings } from "../src/ratelimit/settings.ts";
+import type { WitnessSettings } from "../src/ledger/witness-config.ts";
 
 export const GATEWAY_ID = "huren.test";
 
@@ -122,6 +124,10 @@ export interface HarnessOptions {
   ownDatabase?: OwnDatabase;
   /** `{ file }` fixtures are read from here (default: none can be read). */
   readFile?: (path: string) => Promise<string>;
+  /** Request rate limits; off unless given (test/ratelimit/ turns them on), so other tests never meet a 429. */
+  rateLimits?: RateLimitSettings;
+  /** Ledger witnesses (none by default). */
+  witnesses?: WitnessSettings;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -140,6 +146,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.readFile ? { readFile: options.readFile } : {}),
     reach: { lookup: options.lookup ?? systemLookup, ownDatabase: options.ownDatabase ?? ownDatabaseOf(url) },
+    rateLimits: options.rateLimits ?? rateLimitSettings({ enabled: false }),
+    ...(options.witnesses ? { witnesses: options.witnesses } : {}),
   });
   const app = createApp(deps);
 

@@ -10,6 +10,10 @@ import { createPrometheusMetrics, type PrometheusMetrics } from "../src/metrics/
 import { registrySource, serveMetrics, type MetricsServer } from "../src/metrics/server.ts";
 import { publishCheckpoint } from "../src/ledger/checkpoints.ts";
 import { parseConfig } from "../src/config.ts";
+import { cosignerFromJwk, generateCosignerJwk } from "../src/ledger/cosignature.ts";
+import { witnessSettings } from "../src/ledger/witness-config.ts";
+import { ledgerCosignatures } from "../src/db/schema.ts";
+import { catchUp, consumerDepsOf } from "../src/supervision/consumer.ts";
 
 let h: Harness;
 let w: World;
@@ -18,9 +22,24 @@ let server: MetricsServer;
 const CASE = "NG-2026-METRICS-777";
 const MARKER_ID = "marker-member-4242";
 
+// The gateway's clock, set by the test (near the real time: the department checks outbound
+// tokens against its own clock); gauges of ages read it.
+const clock = { t: Math.floor(Date.now() / 1000) * 1000 };
+const witnessVkey = async (name: string) => (await cosignerFromJwk(name, await generateCosignerJwk())).vkey;
+let auditBureau: string;
+
 beforeAll(async () => {
   metrics = createPrometheusMetrics();
-  h = await createHarness({ metrics });
+  auditBureau = await witnessVkey("audit-bureau.test/witness");
+  // Two witnesses; nothing calls them here (checkpoints are published directly, not ticked).
+  const witnesses = witnessSettings(
+    [
+      { name: "audit-bureau", vkey: auditBureau, url: "http://127.0.0.1:9/never-called" },
+      { name: "supervision-office", vkey: await witnessVkey("supervision-office.test/witness"), url: "http://127.0.0.1:9/never-called" },
+    ],
+    1,
+  );
+  h = await createHarness({ metrics, witnesses, now: () => new Date(clock.t) });
   w = await createWorld(h);
   server = await serveMetrics({ host: "127.0.0.1", port: 0, source: registrySource(metrics.registry) });
 });
@@ -99,6 +118,40 @@ describe.skipIf(missing)("metrics listener", () => {
     expect(value(f, "huren_replay_store_queue")).toBe(0);
     expect(value(f, "huren_db_pool_max_connections", { driver: h.deps.driver })).toBeGreaterThanOrEqual(1);
     expect(f.get("process_cpu_seconds")?.type).toBe("counter");
+  });
+
+  it("reports each witness's newest cosigned size and its age, from the shared database", async () => {
+    // As the witness client stores a cosignature (any process may have; every process reads it).
+    await h.deps.db.insert(ledgerCosignatures).values({ size: 1, witness: auditBureau, line: "— audit-bureau.test/witness AAAA", signedAt: new Date(clock.t - 42_000) });
+    const f = await scrape();
+    expect(value(f, "huren_witness_cosigned_size", { witness: "audit-bureau" })).toBe(1);
+    expect(value(f, "huren_witness_cosigned_age_seconds", { witness: "audit-bureau" })).toBe(42);
+    expect(value(f, "huren_witness_failures", { witness: "audit-bureau" })).toBe(0);
+    // A witness that never cosigned has a failures figure but no size or age series.
+    expect(f.get("huren_witness_cosigned_size")!.samples.map((s) => s.labels.witness)).toEqual(["audit-bureau"]);
+    expect(value(f, "huren_witness_failures", { witness: "supervision-office" })).toBe(0);
+    clock.t += 8_000;
+    expect(value(await scrape(), "huren_witness_cosigned_age_seconds", { witness: "audit-bureau" })).toBe(50);
+    // /readyz shows the same, from the database (this process never submitted to a witness).
+    const ready = (await (await h.app.request("/readyz")).json()) as { witnesses: { name: string; lastCosignedSize: number | null; ageSeconds: number | null }[] };
+    expect(ready.witnesses.map((w) => [w.name, w.lastCosignedSize, w.ageSeconds])).toEqual([
+      ["audit-bureau", 1, 50],
+      ["supervision-office", null, null],
+    ]);
+  });
+
+  it("reports supervision's lag behind the ledger, in entries and in seconds, until the consumer catches up", async () => {
+    const size = value(await scrape(), "huren_ledger_entries");
+    expect(size).toBeGreaterThanOrEqual(1);
+    clock.t += 30_000;
+    let f = await scrape();
+    // Nothing has folded the ledger yet (no consumer runs in the harness): the whole ledger trails.
+    expect(value(f, "huren_supervision_lag_entries")).toBe(size);
+    expect(value(f, "huren_supervision_lag_seconds")).toBeGreaterThanOrEqual(30);
+    await catchUp(consumerDepsOf(h.deps));
+    f = await scrape();
+    expect(value(f, "huren_supervision_lag_entries")).toBe(0);
+    expect(value(f, "huren_supervision_lag_seconds")).toBe(0);
   });
 
   it("lets other parts register scrape-time gauges on deps.metrics", async () => {

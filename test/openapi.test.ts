@@ -63,6 +63,23 @@ describe("/openapi.json", () => {
     expect(verify.responses["200"].content["application/json"].example.results).toHaveLength(2);
   });
 
+  it("declares 429 rate-limited on every signed operation, with Retry-After, the RateLimit fields and an example", () => {
+    let signed = 0;
+    for (const { path, method, op } of operations()) {
+      if (!op.responses["401"]) continue;
+      signed++;
+      const limited = op.responses["429"];
+      expect(limited, `${method} ${path}`).toBeDefined();
+      expect(Object.keys(limited.headers ?? {}).sort(), `${method} ${path}`).toEqual(["RateLimit", "RateLimit-Policy", "Retry-After"]);
+      const media = limited.content["application/problem+json"];
+      expect(media.example.type, `${method} ${path}`).toBe("https://huren.dev/problems/rate-limited");
+      expect(media.example.status).toBe(429);
+    }
+    expect(signed).toBeGreaterThan(30);
+    // Public operations are not rate limited by the gateway (a proxy in front limits by address).
+    expect(doc.paths["/healthz"].get.responses["429"]).toBeUndefined();
+  });
+
   it("every operation has a response example, and a request example when it takes a body", () => {
     const missing = operations()
       .filter(({ op }) => {

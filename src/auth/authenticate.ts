@@ -37,6 +37,11 @@ export interface AuthenticateInput {
   findMember(id: string, options?: { fresh?: boolean }): Promise<Member | undefined>;
   /** Records the jti until `expiresAt`; false when it was already there (a replay). */
   rememberJti(issuer: string, jti: string, expiresAt: Date): Promise<boolean>;
+  /**
+   * Called once every other check has passed, before the jti is recorded; throws to refuse
+   * (the rate limiter's 429). A refused request so burns no jti and writes nothing.
+   */
+  admit?(member: Member, uid: string | undefined): void | Promise<void>;
 }
 
 function claim<T>(payload: Record<string, unknown>, name: string, check: (v: unknown) => v is T): T {
@@ -146,6 +151,10 @@ export async function authenticate(input: AuthenticateInput): Promise<Authentica
     throw authError("uid-required", `a ${member.kind} must name the acting person in uid`);
   }
 
+  if (input.admit) {
+    const admitted = input.admit(member, uid as string | undefined);
+    if (admitted) await admitted;
+  }
   if (!(await input.rememberJti(iss, jti, new Date((exp + CLOCK_SKEW_S) * 1000)))) {
     throw authError("replayed", "this jti was already used");
   }

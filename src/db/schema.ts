@@ -286,6 +286,26 @@ export const quotaCounters = pgTable(
   (t) => [primaryKey({ columns: [t.scope, t.key, t.windowStart] })],
 );
 
+/**
+ * Request rate limits (#14): how much of each key's quota gateway processes have leased in the
+ * current fixed window (src/ratelimit/). `granted` is what the last lease got (returned by the
+ * same upsert); `expires_at` is when the row can go. Unlogged (see the migration): losing it in
+ * a crash only resets the current windows.
+ */
+export const rateLimitCounters = pgTable(
+  "rate_limit_counters",
+  {
+    scope: text("scope").notNull(),
+    key: text("key").notNull(),
+    windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    quota: integer("quota").notNull(),
+    taken: integer("taken").notNull(),
+    granted: integer("granted").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key, t.windowStart] }), index("rate_limit_counters_expiry").on(t.expiresAt)],
+);
+
 // ── console (#12): browser sessions of staff signed in by login link or OpenID Connect ──
 /** A console session; the cookie holds a random token, the table only its SHA-256. */
 export const consoleSessions = pgTable("console_sessions", {
@@ -411,6 +431,7 @@ export const schema = {
   consents,
   consentUses,
   quotaCounters,
+  rateLimitCounters,
   consoleSessions,
   supervisionState,
   supervisionRollups,

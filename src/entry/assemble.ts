@@ -4,7 +4,7 @@
  */
 import { ulid } from "ulid";
 import type { Database } from "../db/types.ts";
-import type { AppDeps, Logger } from "../deps.ts";
+import type { AppDeps, Logger, Scoping } from "../deps.ts";
 import type { HttpClient } from "../http-client.ts";
 import { createSecrets } from "../crypto/secrets.ts";
 import { loadGatewayKeys } from "../keys/gateway-keys.ts";
@@ -22,6 +22,11 @@ import { WitnessClient } from "../ledger/witnesses.ts";
 import type { WitnessSettings } from "../ledger/witness-config.ts";
 import { Reach, type ReachSettings } from "../reach/guard.ts";
 import { compileHostGrant } from "../reach/hosts.ts";
+import { RateLimiter } from "../ratelimit/limiter.ts";
+import { createDbLeaseStore } from "../ratelimit/leases.ts";
+import { rateLimitSettings, type RateLimitSettings } from "../ratelimit/settings.ts";
+import { sha256b64url } from "../crypto/encoding.ts";
+import { describeError } from "../logging/errors.ts";
 
 export interface AssembleOptions {
   gatewayId: string;
@@ -52,6 +57,10 @@ export interface AssembleOptions {
   witnessHttp?: HttpClient;
   /** The checkpoint scheduler's timer (tests inject one; the Node entry starts the scheduler). */
   timer?: Timer;
+  /** Workers: deps for the isolate, database work per request (src/entry/request-scope.ts). */
+  scoping?: Scoping;
+  /** Request rate limits (HUREN_RATE_LIMITS / the bootstrap file's `rateLimits`); default the built-in defaults. */
+  rateLimits?: RateLimitSettings;
   configCache?: {
     /** How stale cached configuration may get if a change notification is lost; 0 caches nothing. Default 30 s. */
     ttlMs?: number | undefined;
@@ -118,9 +127,24 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
     },
     onError: (err) => options.logger.error({ event: "checkpoint-failed", error: err instanceof Error ? err.message : String(err) }),
   });
-  const ledger = { signer: ledgerSigner, writer: new LedgerWriter(db, { onBatch: (size, seconds, path) => metrics.ledgerBatch(size, seconds, path) }), checkpoints, witnesses };
   const reach = new Reach(options.reach);
-  const resolver = new SourceResolver({
+  // One of each per process on Node; per request on Workers (src/entry/request-scope.ts), for
+  // what batches database work across callers or holds connections of its own.
+  const scoped = <T>(make: () => T, dispose?: (value: T) => Promise<void>): (() => T) => {
+    if (options.scoping) return options.scoping.perRequest(make, dispose);
+    const one = make();
+    return () => one;
+  };
+  const writerOf = scoped(() => new LedgerWriter(db, { onBatch: (size, seconds, path) => metrics.ledgerBatch(size, seconds, path) }));
+  const ledger = {
+    signer: ledgerSigner,
+    get writer() {
+      return writerOf();
+    },
+    checkpoints,
+    witnesses,
+  };
+  const resolverOf = scoped(() => new SourceResolver({
     db,
     secrets,
     routes: () => config.adapterRoutes(),
@@ -145,8 +169,30 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
         : {}),
     }),
     onLookup: (adapterId, ms, code) => metrics.adapterLookup(adapterId, ms === null ? null : ms / 1000, code),
-  });
-  registerGatewayGauges(metrics, { db, driver: database.driver, poolMax: options.poolMax, writer: ledger.writer, resolver, now });
+  }), (r) => r.close());
+  const resolver = resolverOf();
+  const leaseStoreOf = scoped(() => createDbLeaseStore(db, { now, onSweepError: (err) => options.logger.error({ event: "rate-limit-sweep-failed", ...describeError(err) }) }));
+  const rateLimits = options.rateLimits ?? rateLimitSettings();
+  const rateLimiter = rateLimits.enabled
+    ? new RateLimiter({
+        settings: rateLimits,
+        store: {
+          lease: (request) => leaseStoreOf().lease(request),
+          get statements() {
+            return leaseStoreOf().statements;
+          },
+        },
+        ...(options.scoping ? { background: options.scoping.background } : {}),
+        now: () => now().getTime(),
+        // Staff ids stay out of the table: the uid is stored as a digest under its member.
+        storageKey: async (key) => {
+          const cut = key.indexOf("\n");
+          return `${key.slice(0, cut)}/${(await sha256b64url(key.slice(cut + 1))).slice(0, 22)}`;
+        },
+        onError: (err) => options.logger.error({ event: "rate-limit-lease-failed", ...describeError(err) }),
+      })
+    : undefined;
+  registerGatewayGauges(metrics, { db, driver: database.driver, poolMax: options.poolMax, writer: ledger.writer, resolver, witnesses, now });
   return {
     gatewayId,
     maxBodyBytes: options.maxBodyBytes ?? 256 * 1024,
@@ -154,7 +200,9 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
     driver: database.driver,
     secrets,
     keys,
-    resolver,
+    get resolver() {
+      return resolverOf();
+    },
     reach,
     config,
     ledger,
@@ -162,6 +210,8 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
     newId,
     logger: options.logger,
     metrics,
+    ...(options.scoping ? { scoping: options.scoping } : {}),
+    ...(rateLimiter ? { rateLimiter } : {}),
     ...(options.lookupDeadlineMs ? { lookupDeadlineMs: options.lookupDeadlineMs } : {}),
     async close() {
       await stopListening?.().catch(() => {});

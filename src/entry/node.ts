@@ -20,6 +20,7 @@ import { generateSecret } from "../crypto/secrets.ts";
 import { createUndiciHttpClient } from "../http/undici-client.ts";
 import { applyBootstrap, bootstrapSchema } from "../bootstrap.ts";
 import { witnessSettings, type WitnessSettings } from "../ledger/witness-config.ts";
+import { rateLimitSettings, type RateLimitsInput } from "../ratelimit/settings.ts";
 import { startDemo } from "../demo/setup.ts";
 import { DEMO_PEOPLE } from "../demo/data.ts";
 import { createSecrets } from "../crypto/secrets.ts";
@@ -75,6 +76,13 @@ async function witnessesOf(config: Config): Promise<WitnessSettings | undefined>
   return witnesses?.length ? witnessSettings(witnesses, quorum) : undefined;
 }
 
+/** HUREN_RATE_LIMITS if set, else the bootstrap file's `rateLimits`, else the defaults. */
+async function rateLimitsOf(config: Config): Promise<RateLimitsInput | undefined> {
+  if (config.rateLimits || !config.bootstrapPath) return config.rateLimits;
+  const file = bootstrapSchema.safeParse(JSON.parse(await readFile(config.bootstrapPath, "utf8")));
+  return file.success ? file.data.rateLimits : undefined;
+}
+
 async function main() {
   const config = parseConfig(process.env);
   const workers = config.workers === "auto" ? availableParallelism() : config.workers;
@@ -86,9 +94,11 @@ async function main() {
 async function primary(config: Config, workers: number) {
   const logger = pinoLogger(config.log);
   const url = config.databaseUrl!; // parseConfig requires it with HUREN_WORKERS > 1
-  // The workers do not read the bootstrap file: hand them its witnesses as settings.
+  // The workers do not read the bootstrap file: hand them its witnesses and rate limits as settings.
   const witnesses = await witnessesOf(config);
-  const witnessEnv: Record<string, string> = witnesses ? { HUREN_WITNESSES: JSON.stringify(witnesses.witnesses), HUREN_WITNESS_QUORUM: String(witnesses.quorum) } : {};
+  const settingsEnv: Record<string, string> = witnesses ? { HUREN_WITNESSES: JSON.stringify(witnesses.witnesses), HUREN_WITNESS_QUORUM: String(witnesses.quorum) } : {};
+  const rateLimits = await rateLimitsOf(config);
+  if (rateLimits) settingsEnv.HUREN_RATE_LIMITS = JSON.stringify(rateLimits);
   await runPrimary({
     workers,
     logger,
@@ -106,7 +116,7 @@ async function primary(config: Config, workers: number) {
       }
     },
     // Done above, once: the workers neither migrate nor apply the file, and never start the demo.
-    workerEnv: { HUREN_MIGRATE: "off", HUREN_BOOTSTRAP: "", HUREN_DEMO: "off", ...witnessEnv },
+    workerEnv: { HUREN_MIGRATE: "off", HUREN_BOOTSTRAP: "", HUREN_DEMO: "off", ...settingsEnv },
     onListening({ address, port }, n) {
       const host = address === "0.0.0.0" || address === "::" ? "127.0.0.1" : address;
       process.stderr.write(`Huren gateway ${config.gatewayId} listening on http://${host}:${port} (postgres, ${n} processes, primary pid ${process.pid})\n`);
@@ -150,6 +160,7 @@ async function gateway(config: Config) {
     configCache: { ttlMs: config.configCacheTtlMs },
     checkpointIntervalMs: config.checkpointIntervalMs,
     witnesses: await witnessesOf(config),
+    rateLimits: rateLimitSettings(await rateLimitsOf(config)),
     // Its own keep-alive pool: witness calls never queue behind department lookups, nor these behind them.
     witnessHttp: createUndiciHttpClient({ connections: 2 }),
   });

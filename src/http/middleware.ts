@@ -2,7 +2,7 @@
  * Middleware factories (hono's shape: options in, MiddlewareHandler out): request ids and the
  * one wide log event, body limits, §2 authentication, kind checks and JSON body parsing.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { authenticate, type AuthenticatedCaller } from "../auth/authenticate.ts";
 import { HurenError } from "../errors.ts";
 import type { Member, MemberKind } from "../members/members.ts";
@@ -127,6 +127,8 @@ export interface AuthOptions {
   /** `fresh` asks past any cache (authenticate does when a kid is not among the member's keys). */
   findMember(id: string, options?: { fresh?: boolean }): Promise<Member | undefined>;
   rememberJti(issuer: string, jti: string, expiresAt: Date): Promise<boolean>;
+  /** The rate limiter's gate (./rate-limit.ts): sets the RateLimit fields on `c`, throws 429. */
+  admit?(c: Context<AppEnv>, member: Member, uid: string | undefined): void | Promise<void>;
 }
 
 /** §2 authentication, then the kind check: 403 forbidden-for-kind for a valid token of the wrong kind. */
@@ -149,6 +151,7 @@ export function requireMember(options: AuthOptions, kinds: readonly MemberKind[]
       now: options.now(),
       findMember: options.findMember,
       rememberJti: options.rememberJti,
+      ...(options.admit ? { admit: (member: Member, uid: string | undefined) => options.admit!(c, member, uid) } : {}),
     });
     c.set("caller", caller);
     fields.member = caller.member.id;

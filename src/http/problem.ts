@@ -18,10 +18,19 @@ export interface Problem {
   detail: string;
   requestId?: string;
   errors?: FieldError[];
+  /** Extension members (RFC 9457 §3.2), e.g. `violated-policies`. */
+  [extension: string]: unknown;
 }
 
-export function problemBody(code: ProblemCode, status: number, title: string, detail: string, extra?: { errors?: FieldError[]; requestId?: string }): Problem {
+export function problemBody(
+  code: ProblemCode,
+  status: number,
+  title: string,
+  detail: string,
+  extra?: { errors?: FieldError[]; requestId?: string; extensions?: Record<string, unknown> },
+): Problem {
   return {
+    ...extra?.extensions,
     type: PROBLEM_BASE + code,
     title,
     status,
@@ -49,9 +58,10 @@ export const databaseUnavailable = (cause?: unknown) =>
  * Maps any thrown value to a problem response; `unexpected` marks a 500 (log the error), and
  * `databaseDown` a database that could not be reached (log that, without the driver's message).
  */
-export function toProblem(err: unknown, requestId: string): { problem: Problem; unexpected: boolean; databaseDown?: boolean } {
+export function toProblem(err: unknown, requestId: string): { problem: Problem; unexpected: boolean; databaseDown?: boolean; headers?: Record<string, string> } {
   if (err instanceof HurenError) {
-    return { problem: problemBody(err.code, err.status, err.title, err.message, { requestId, ...(err.errors ? { errors: err.errors } : {}) }), unexpected: false };
+    const extra = { requestId, ...(err.errors ? { errors: err.errors } : {}), ...(err.extensions ? { extensions: err.extensions } : {}) };
+    return { problem: problemBody(err.code, err.status, err.title, err.message, extra), unexpected: false, ...(err.headers ? { headers: err.headers } : {}) };
   }
   if (err instanceof ZodError) {
     return { problem: problemBody("validation-failed", 400, "Validation failed", "The request is not valid", { requestId, errors: zodErrors(err) }), unexpected: false };

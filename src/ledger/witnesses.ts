@@ -8,7 +8,7 @@
  * each witness has at most one submission in flight, a timeout, and exponential backoff after a
  * failure, so a witness that is down or slow costs verifications nothing.
  */
-import { sql } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/types.ts";
 import type { HttpClient } from "../http-client.ts";
 import type { Logger } from "../deps.ts";
@@ -100,6 +100,34 @@ export class WitnessClient {
       failures: s.failures,
       lastError: s.lastError,
     }));
+  }
+
+  /**
+   * Like {@link stats}, but with what the shared database holds: every gateway process then
+   * reports the same cosigned size and age, not only the one that submits (the checkpoint lease
+   * holder). `failures` and `lastError` remain this process's own view. One small query.
+   */
+  async figures(): Promise<WitnessStats[]> {
+    if (this.states.length === 0) return [];
+    const rows = await this.options.db
+      .select({ witness: ledgerCosignatures.witness, size: sql<string>`max(${ledgerCosignatures.size})`, at: sql<string>`max(${ledgerCosignatures.signedAt})` })
+      .from(ledgerCosignatures)
+      .where(inArray(ledgerCosignatures.witness, this.policy.vkeys))
+      .groupBy(ledgerCosignatures.witness);
+    const stored = new Map(rows.map((r) => [r.witness, { size: Number(r.size), at: new Date(r.at) }]));
+    const now = this.options.now().getTime();
+    const own = this.stats();
+    return this.states.map((s, i) => {
+      const db = stored.get(s.config.vkey);
+      const size = Math.max(db?.size ?? -1, s.cosignedSize ?? -1);
+      const at = Math.max(db?.at.getTime() ?? -1, s.cosignedAt?.getTime() ?? -1);
+      return {
+        ...own[i]!,
+        lastCosignedSize: size < 0 ? null : size,
+        lastCosignedAt: at < 0 ? null : new Date(at).toISOString(),
+        ageSeconds: at < 0 ? null : Math.max(0, Math.round((now - at) / 1000)),
+      };
+    });
   }
 
   /**

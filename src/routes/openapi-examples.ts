@@ -240,6 +240,20 @@ const BASE_EXAMPLES: Record<string, OperationExamples> = {
   },
 };
 
+/**
+ * What every signed operation answers when the caller's quota is spent (src/http/rate-limit.ts),
+ * with `Retry-After: 17`, `RateLimit-Policy: "member";q=1200;w=60, "uid";q=120;w=60` and
+ * `RateLimit: "member";r=1080;t=17, "uid";r=0;t=17`.
+ */
+export const RATE_LIMITED_EXAMPLE = {
+  type: "https://huren.dev/problems/rate-limited",
+  title: "Too many requests",
+  status: 429,
+  detail: "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+  requestId: "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+  "violated-policies": ["uid"],
+};
+
 /** Both catalogs, one entry per operation: a request from one and responses from the other combine. */
 export const OPERATION_EXAMPLES: Record<string, OperationExamples> = Object.fromEntries(
   [...new Set([...Object.keys(BASE_EXAMPLES), ...Object.keys(MORE_EXAMPLES)])].map((op) => {

@@ -7,8 +7,9 @@
  * - Path parameters are always required (OpenAPI says so; coerced zod params come out optional).
  * - An operation naming a stored thing in its path (GET or POST with path parameters) answers 404
  *   when there is no such thing; it is declared where a route did not say so itself.
+ * - Every operation declaring the signed routes' 429 shows the one rate-limited example.
  */
-import type { OperationExamples } from "./openapi-examples.ts";
+import { RATE_LIMITED_EXAMPLE, type OperationExamples } from "./openapi-examples.ts";
 
 type Json = Record<string, any>;
 
@@ -27,6 +28,8 @@ export function finishDocument<T extends Json>(doc: T, examples: Record<string, 
       if (hasPathParam && (method === "get" || method === "post") && !op.responses["404"] && problem) {
         op.responses["404"] = { description: "No such thing (or not one the caller may see)", content: problem };
       }
+      const limited = op.responses["429"]?.content?.["application/problem+json"];
+      if (limited && limited.example === undefined) limited.example = RATE_LIMITED_EXAMPLE;
       const ex = examples[`${method.toUpperCase()} ${path}`];
       if (!ex) continue;
       const reqContent = op.requestBody?.content?.["application/json"];

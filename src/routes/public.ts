@@ -65,7 +65,9 @@ export function registerPublicRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
         clearTimeout(timer);
       }
       // Witnesses are details, not readiness: a witness that is down never makes the gateway unready.
-      return c.json({ status: "ready" as const, database: deps.driver, witnesses: deps.ledger.witnesses.stats() }, 200);
+      // From the shared database when it answers, so every process shows the same cosigned sizes.
+      const witnesses = await deps.ledger.witnesses.figures().catch(() => deps.ledger.witnesses.stats());
+      return c.json({ status: "ready" as const, database: deps.driver, witnesses }, 200);
     },
   );
 

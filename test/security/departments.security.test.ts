@@ -133,7 +133,7 @@ describe("the bootstrap file and upgrades", () => {
     // As before the upgrade: no grants at all.
     await db.execute(sql`update members set grants = null where id = 'boot-dept'`);
     await db.execute(sql`update adapters set beyond_grants = false`);
-    const migration = await readFile(`${ROOT}drizzle/0009_department_grants.sql`, "utf8");
+    const migration = await readFile(`${ROOT}drizzle/0010_department_grants.sql`, "utf8");
     for (const statement of migration.split("--> statement-breakpoint").filter((s) => /^\s*(--.*\n\s*)*UPDATE/i.test(s))) await db.execute(sql.raw(statement));
     const grants = (await json(await h.call(h.admin, "GET", "/v1/members/boot-dept"))).body.grants;
     expect(grants).toEqual({ evidenceTypes: [HOUSING_PROOF, DIBAO].sort(), hosts: ["fd12::5", "legacy.example.gov.cn"] });

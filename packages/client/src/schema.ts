@@ -276,6 +276,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -295,6 +296,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -314,6 +316,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -333,6 +336,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -563,6 +605,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -582,6 +625,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -601,6 +645,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -620,6 +665,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -639,6 +685,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -766,6 +851,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -785,6 +871,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -804,6 +891,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -901,6 +1027,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -920,6 +1047,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -939,6 +1067,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1032,6 +1199,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1051,6 +1219,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1070,6 +1239,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1089,6 +1259,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1250,6 +1459,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1269,6 +1479,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1288,6 +1499,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1307,6 +1519,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1326,6 +1539,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1413,6 +1665,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1432,6 +1685,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1451,6 +1705,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1535,6 +1828,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1554,6 +1848,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1573,6 +1868,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1592,6 +1888,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1726,6 +2061,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1745,6 +2081,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1764,6 +2101,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1783,6 +2121,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -1802,6 +2141,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2020,6 +2398,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2039,6 +2418,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2058,6 +2438,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2068,6 +2449,44 @@ export interface paths {
                     };
                     content: {
                         "application/json": Record<string, never>;
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
                     };
                 };
             };
@@ -2270,6 +2689,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2289,6 +2709,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2323,6 +2744,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2351,6 +2773,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2370,6 +2793,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2404,6 +2828,44 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2626,6 +3088,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2645,6 +3108,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2664,6 +3128,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2756,6 +3259,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2775,6 +3279,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2794,6 +3299,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2804,6 +3310,44 @@ export interface paths {
                     };
                     content: {
                         "application/json": Record<string, never>;
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
                     };
                 };
             };
@@ -2929,6 +3473,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2948,6 +3493,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2967,6 +3513,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -2977,6 +3524,44 @@ export interface paths {
                     };
                     content: {
                         "application/json": Record<string, never>;
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
                     };
                 };
             };
@@ -3064,6 +3649,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3083,6 +3669,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3102,6 +3689,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3121,6 +3709,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3335,6 +3962,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3354,6 +3982,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3373,6 +4002,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3392,6 +4022,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3411,6 +4042,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3430,6 +4062,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3523,6 +4194,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3542,6 +4214,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3561,6 +4234,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3652,6 +4364,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3671,6 +4384,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3690,6 +4404,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3709,6 +4424,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3860,6 +4614,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3879,6 +4634,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3898,6 +4654,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3917,6 +4674,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3936,6 +4694,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -3955,6 +4714,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4135,6 +4933,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4154,6 +4953,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4173,6 +4973,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4192,6 +4993,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4211,6 +5013,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4230,6 +5033,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4249,6 +5053,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4356,6 +5199,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4375,6 +5219,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4394,6 +5239,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4413,6 +5259,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4486,6 +5371,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4505,6 +5391,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4524,6 +5411,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4543,6 +5431,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4690,6 +5617,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4709,6 +5637,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4728,6 +5657,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4747,6 +5677,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4766,6 +5697,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4785,6 +5717,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4804,6 +5775,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4976,6 +5948,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -4995,6 +5968,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5014,6 +5988,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5033,6 +6008,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5102,6 +6116,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5121,6 +6136,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5140,6 +6156,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5150,6 +6167,44 @@ export interface paths {
                     };
                     content: {
                         "application/json": Record<string, never>;
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
                     };
                 };
             };
@@ -5217,6 +6272,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5236,6 +6292,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5255,6 +6312,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5265,6 +6323,44 @@ export interface paths {
                     };
                     content: {
                         "application/json": Record<string, never>;
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
                     };
                 };
             };
@@ -5379,6 +6475,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5398,6 +6495,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5417,6 +6515,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5426,6 +6525,44 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
                 };
             };
         };
@@ -5493,6 +6630,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5512,6 +6650,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5531,6 +6670,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5547,6 +6687,44 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
                 };
             };
         };
@@ -5619,6 +6797,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5638,6 +6817,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5657,6 +6837,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5666,6 +6847,44 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
                 };
             };
         };
@@ -5797,6 +7016,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5816,6 +7036,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5835,6 +7056,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5854,6 +7076,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -5873,6 +7096,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6022,6 +7284,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6041,6 +7304,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6060,6 +7324,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6079,6 +7344,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6098,6 +7364,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6173,6 +7478,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6192,6 +7498,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6211,6 +7518,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6365,6 +7711,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6384,6 +7731,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6403,6 +7751,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6422,6 +7771,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6441,6 +7791,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6551,6 +7940,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6570,6 +7960,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6589,6 +7980,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6666,6 +8096,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6685,6 +8116,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6704,6 +8136,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6796,6 +8267,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6815,6 +8287,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6834,6 +8307,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6918,6 +8430,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6937,6 +8450,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -6956,6 +8470,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7050,6 +8603,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7069,6 +8623,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7088,6 +8643,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7196,6 +8790,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7215,6 +8810,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7234,6 +8830,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7253,6 +8850,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7272,6 +8870,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7291,6 +8890,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7310,6 +8910,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7416,6 +9055,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7435,6 +9075,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7454,6 +9095,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7473,6 +9115,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7492,6 +9135,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7511,6 +9155,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7530,6 +9175,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7603,6 +9287,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7622,6 +9307,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7641,6 +9327,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7737,6 +9462,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7756,6 +9482,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7775,6 +9502,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7794,6 +9522,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7813,6 +9542,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7955,6 +9723,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7974,6 +9743,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
@@ -7993,6 +9763,45 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
+                    };
+                };
+                /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
+                429: {
+                    headers: {
+                        /** @description Seconds until the refusing window ends */
+                        "Retry-After"?: number;
+                        /** @description The quotas that apply, e.g. `"member";q=1200;w=60, "uid";q=120;w=60` */
+                        "RateLimit-Policy"?: string;
+                        /** @description What is left of them, e.g. `"member";r=0;t=17, "uid";r=80;t=17` */
+                        RateLimit?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/rate-limited",
+                         *       "title": "Too many requests",
+                         *       "status": 429,
+                         *       "detail": "请求过于频繁：该经办人每 60 秒最多 120 次，请 17 秒后重试。Too many requests: the acting person's (uid) limit is 120 per 60 s; retry in 17 s.",
+                         *       "requestId": "req_01JDX8Q4S6Z3V1R9T7N5M2K0HP",
+                         *       "violated-policies": [
+                         *         "uid"
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };

@@ -1,5 +1,6 @@
 ALTER TABLE "adapters" ADD COLUMN "beyond_grants" boolean DEFAULT false NOT NULL;--> statement-breakpoint
-ALTER TABLE "members" ADD COLUMN "grants" jsonb;--> statement-breakpoint
+ALTER TABLE "members" ADD COLUMN "grants" jsonb;
+--> statement-breakpoint
 -- PROTOCOL §4 (v1.1): departments answer only for what they were granted. So that nothing stops
 -- answering on upgrade, every existing department is granted what its adapters already use: their
 -- evidence types, and the host of each http adapter's endpoint. An sql adapter's host sits in its

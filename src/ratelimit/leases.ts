@@ -1,0 +1,150 @@
+/**
+ * The shared half of the rate limiter: how much of each key's quota gateway processes have
+ * leased in the current window, in `rate_limit_counters`. A lease is one upsert that takes
+ * `least(want, quota − taken)` and says how much it got; leases wanted at the same time, for any
+ * keys, go in one statement (the group insert of src/auth/nonces.ts), so under load a process
+ * makes one round trip per batch, not per lease, and none at all per request (./limiter.ts).
+ */
+import { lt, sql } from "drizzle-orm";
+import type { Db } from "../db/types.ts";
+import { rateLimitCounters } from "../db/schema.ts";
+import { rowsOf } from "../db/rows.ts";
+
+export interface LeaseRequest {
+  scope: string;
+  key: string;
+  /** Start of the key's current window (ms since the epoch); the window ends at `expiresAt`. */
+  windowStart: number;
+  expiresAt: number;
+  quota: number;
+  want: number;
+}
+
+export interface LeaseGrant {
+  /** Units granted (0 when the window's quota is all leased). */
+  granted: number;
+  /** Units leased in this window by every process, this lease included. */
+  taken: number;
+}
+
+export interface LeaseStore {
+  lease(request: LeaseRequest): Promise<LeaseGrant>;
+  /** Round trips made so far (tests and the figures in docs/operators.md). */
+  readonly statements: number;
+}
+
+interface Pending {
+  request: LeaseRequest;
+  resolve(grant: LeaseGrant): void;
+  reject(err: unknown): void;
+}
+
+export interface DbLeaseStoreOptions {
+  now: () => Date;
+  /** Most leases in one statement. Default 256. */
+  maxBatch?: number;
+  /** How often rows of ended windows are deleted. Default 60 s. */
+  sweepEveryMs?: number;
+  onSweepError?: (err: unknown) => void;
+}
+
+const pairOf = (scope: string, key: string) => `${scope}\n${key}`;
+
+async function leaseBatch(db: Db, batch: Pending[]): Promise<Map<string, LeaseGrant>> {
+  const rows = batch.map(({ request: r }) => ({
+    scope: r.scope,
+    key: r.key,
+    window_start: new Date(r.windowStart).toISOString(),
+    expires_at: new Date(r.expiresAt).toISOString(),
+    quota: r.quota,
+    want: r.want,
+  }));
+  // In ON CONFLICT DO UPDATE every SET expression reads the row as it was, so `granted` and
+  // `taken` move together: least(want, quota − taken) = least(excluded.granted, quota − taken),
+  // since excluded.granted is least(want, quota) and taken ≥ 0.
+  const result = await db.execute(sql`
+    insert into ${rateLimitCounters} as c (scope, key, window_start, expires_at, quota, taken, granted)
+    select scope, key, window_start, expires_at, quota, least(want, quota), least(want, quota)
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        as r(scope text, key text, window_start timestamptz, expires_at timestamptz, quota int, want int)
+    on conflict (scope, key, window_start) do update set
+      granted = greatest(0, least(excluded.granted, excluded.quota - c.taken)),
+      taken = c.taken + greatest(0, least(excluded.granted, excluded.quota - c.taken)),
+      quota = excluded.quota
+    returning scope, key, taken, granted`);
+  return new Map(rowsOf<{ scope: string; key: string; taken: number; granted: number }>(result).map((r) => [pairOf(r.scope, r.key), { taken: Number(r.taken), granted: Number(r.granted) }]));
+}
+
+/**
+ * @example
+ * const store = createDbLeaseStore(db, { now: () => new Date() });
+ * await store.lease({ scope: "member", key: "nanguan-window-01", windowStart, expiresAt, quota: 1200, want: 60 }); // { granted: 60, taken: 60 }
+ */
+export function createDbLeaseStore(db: Db, options: DbLeaseStoreOptions): LeaseStore {
+  const maxBatch = options.maxBatch ?? 256;
+  const sweepEveryMs = options.sweepEveryMs ?? 60_000;
+  let queue: Pending[] = [];
+  let draining: Promise<void> | undefined;
+  let statements = 0;
+  let lastSweep = 0;
+
+  const sweep = () => {
+    const now = options.now();
+    if (now.getTime() - lastSweep < sweepEveryMs) return;
+    lastSweep = now.getTime();
+    db.delete(rateLimitCounters)
+      .where(lt(rateLimitCounters.expiresAt, now))
+      .then(
+        () => {},
+        (err: unknown) => options.onSweepError?.(err),
+      );
+  };
+
+  const drain = async () => {
+    await Promise.resolve();
+    try {
+      while (queue.length > 0) {
+        // One row per (scope, key) in a statement (an upsert cannot touch a row twice); a second
+        // lease for the same key waits for the next statement.
+        const seen = new Set<string>();
+        const batch: Pending[] = [];
+        const rest: Pending[] = [];
+        for (const p of queue) {
+          const pair = pairOf(p.request.scope, p.request.key);
+          if (batch.length < maxBatch && !seen.has(pair)) {
+            seen.add(pair);
+            batch.push(p);
+          } else rest.push(p);
+        }
+        queue = rest;
+        let grants: Map<string, LeaseGrant>;
+        try {
+          statements++;
+          grants = await leaseBatch(db, batch);
+        } catch (err) {
+          for (const p of batch) p.reject(err);
+          continue;
+        }
+        for (const p of batch) {
+          const grant = grants.get(pairOf(p.request.scope, p.request.key));
+          if (grant) p.resolve(grant);
+          else p.reject(new Error("rate-limit lease returned no row"));
+        }
+      }
+      sweep();
+    } finally {
+      draining = undefined;
+    }
+  };
+
+  return {
+    lease: (request) =>
+      new Promise((resolve, reject) => {
+        queue.push({ request, resolve, reject });
+        draining ??= drain();
+      }),
+    get statements() {
+      return statements;
+    },
+  };
+}
