@@ -2828,6 +2828,7 @@ export interface paths {
                                 path: string;
                                 message: string;
                             }[];
+                            "violated-policies"?: ("member" | "uid")[];
                         };
                     };
                 };
