@@ -7,32 +7,9 @@
 import { HttpClientError, type ConnectCheck, type HttpClient, type HttpPostRequest, type HttpResponse } from "../http-client.ts";
 import { isReachError } from "../reach/guard.ts";
 import { concatBytes } from "../crypto/encoding.ts";
+import { deadline } from "./deadline.ts";
 
 type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
-
-/** One timer for the whole exchange, chained to the caller's signal. */
-function deadline(timeoutMs: number, outer: AbortSignal | undefined) {
-  const controller = new AbortController();
-  const state = { timedOut: false, callerAborted: false };
-  const timer = setTimeout(() => {
-    state.timedOut = true;
-    controller.abort(new HttpClientError("timeout", `no complete answer within ${timeoutMs} ms`));
-  }, timeoutMs);
-  const onAbort = () => {
-    state.callerAborted = true;
-    controller.abort(new HttpClientError("timeout", "request aborted by the caller"));
-  };
-  if (outer?.aborted) onAbort();
-  else outer?.addEventListener("abort", onAbort, { once: true });
-  return {
-    controller,
-    state,
-    done() {
-      clearTimeout(timer);
-      outer?.removeEventListener("abort", onAbort);
-    },
-  };
-}
 
 function toClientError(err: unknown, state: { timedOut: boolean; callerAborted: boolean }, timeoutMs: number): HttpClientError {
   if (err instanceof HttpClientError) return err;
@@ -71,7 +48,7 @@ export function createFetchHttpClient(fetchImpl: FetchLike = globalThis.fetch, c
         method: "POST",
         headers: req.headers,
         body: req.body as RequestInit["body"],
-        signal: d.controller.signal,
+        signal: d.signal,
         redirect: "manual",
       });
       const headers: Record<string, string> = {};
@@ -100,7 +77,7 @@ export function createFetchHttpClient(fetchImpl: FetchLike = globalThis.fetch, c
       const mapped = toClientError(err, d.state, timeoutMs);
       if (mapped.code === "too-large") {
         // Abort rather than drain: the connection is torn down and nothing more is read.
-        d.controller.abort(mapped);
+        d.abort(mapped);
       }
       throw mapped;
     } finally {

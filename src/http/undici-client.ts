@@ -7,6 +7,7 @@
 import { Agent, request as undiciRequest } from "undici";
 import { HttpClientError, type ConnectCheck, type HttpClient, type HttpPostRequest, type HttpResponse } from "../http-client.ts";
 import { concatBytes } from "../crypto/encoding.ts";
+import { deadline } from "./deadline.ts";
 import { isReachError, netLookup } from "../reach/guard.ts";
 import { parseIp } from "../reach/ip.ts";
 
@@ -17,30 +18,6 @@ export interface UndiciHttpClientOptions {
   keepAliveTimeoutMs?: number;
   /** TCP/TLS connect limit; the per-request deadline still applies on top. Default 5 s. */
   connectTimeoutMs?: number;
-}
-
-/** Request deadline bookkeeping shared by both clients (kept local: tiny, and no import cycles). */
-function deadline(timeoutMs: number, outer: AbortSignal | undefined) {
-  const controller = new AbortController();
-  const state = { timedOut: false, callerAborted: false };
-  const timer = setTimeout(() => {
-    state.timedOut = true;
-    controller.abort(new HttpClientError("timeout", `no complete answer within ${timeoutMs} ms`));
-  }, timeoutMs);
-  const onAbort = () => {
-    state.callerAborted = true;
-    controller.abort(new HttpClientError("timeout", "request aborted by the caller"));
-  };
-  if (outer?.aborted) onAbort();
-  else outer?.addEventListener("abort", onAbort, { once: true });
-  return {
-    signal: controller.signal,
-    state,
-    done() {
-      clearTimeout(timer);
-      outer?.removeEventListener("abort", onAbort);
-    },
-  };
 }
 
 const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT", "ETIMEDOUT"]);
