@@ -14,7 +14,7 @@ import { policyDocumentSchema } from "./policies/model.ts";
 import { putPolicy } from "./policy-store/store.ts";
 import { witnessesSchema } from "./ledger/witness-config.ts";
 import { rateLimitsSchema } from "./ratelimit/settings.ts";
-import { adapterBodySchema, loadAdapterConfig, parseAdapterConfig, putAdapter } from "./sources/store.ts";
+import { adapterBodySchema, loadAdapterConfig, parseAdapterConfig, putAdapter, type PutAdapterOptions } from "./sources/store.ts";
 
 export const bootstrapSchema = z
   .object({
@@ -53,7 +53,7 @@ export interface BootstrapReport {
  * const report = await applyBootstrap(db, secrets, JSON.parse(await readFile(path, "utf8")));
  * // report.changed: ["member nanguan-window-01", ...]; empty on the second run
  */
-export async function applyBootstrap(db: Db, secrets: Secrets, input: unknown): Promise<BootstrapReport> {
+export async function applyBootstrap(db: Db, secrets: Secrets, input: unknown, options: PutAdapterOptions = {}): Promise<BootstrapReport> {
   const file = parseItem(bootstrapSchema, input, "$");
   const report: BootstrapReport = { changed: [], unchanged: 0 };
   const note = (changed: boolean, what: string) => (changed ? report.changed.push(what) : report.unchanged++);
@@ -62,7 +62,10 @@ export async function applyBootstrap(db: Db, secrets: Secrets, input: unknown): 
     const { id, ...rest } = raw;
     const body = parseItem(memberBodySchema, rest, `members[${i}]`);
     const existing = await getMember(db, id);
-    const unchanged = existing && same({ kind: existing.kind, name: existing.name, region: existing.region ?? undefined, jwks: existing.jwks, enabled: existing.enabled }, body);
+    // Grants left out of the file are left as they are (putMember keeps them), so compare only what is given.
+    const unchanged =
+      existing &&
+      same({ kind: existing.kind, name: existing.name, region: existing.region ?? undefined, jwks: existing.jwks, enabled: existing.enabled, grants: body.grants === undefined ? undefined : existing.grants }, body);
     if (!unchanged) await putMember(db, id, body);
     note(!unchanged, `member ${id}`);
   }
@@ -95,7 +98,7 @@ export async function applyBootstrap(db: Db, secrets: Secrets, input: unknown): 
       existing &&
       same({ department: existing.department, kind: existing.kind, evidenceTypes: existing.evidenceTypes, enabled: existing.enabled }, { department: body.department, kind: body.kind, evidenceTypes: body.evidenceTypes, enabled: body.enabled }) &&
       same(existing.config, parseAdapterConfig(body.kind, body.config));
-    if (!unchanged) await putAdapter(db, secrets, id, body, "bootstrap");
+    if (!unchanged) await putAdapter(db, secrets, id, body, { id: "bootstrap", kind: "bootstrap" }, options);
     note(!unchanged, `adapter ${id}`);
   }
   return report;

@@ -20,6 +20,10 @@ const envSchema = z.object({
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   HUREN_DATA_DIR: z.string().default(".huren"),
   HUREN_BOOTSTRAP: z.string().optional(),
+  /** The only folder `{ file }` fixture adapters read from (default: <HUREN_DATA_DIR>/fixtures). */
+  HUREN_FIXTURE_DIR: z.string().optional(),
+  /** Largest fixture file read, in bytes (default 8 MiB). */
+  HUREN_FIXTURE_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(8 * 1024 * 1024),
   /** Master secret, base64url of ≥ 32 random bytes: seals private keys, keys the subject HMAC. */
   HUREN_SECRET: z.string().optional(),
   /** Optional private JWK (JSON) to sign receipts and outbound requests instead of a generated key. */
@@ -87,6 +91,8 @@ export interface Config {
   databasePoolMax: number;
   dataDir: string;
   bootstrapPath: string | undefined;
+  /** Where `{ file }` fixture adapters may read, and how much (src/adapters/fixture-files.ts). */
+  fixtures: { dir: string; maxBytes: number };
   secret: string | undefined;
   signingKey: string | undefined;
   signingKeyFile: string | undefined;
@@ -155,6 +161,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     databasePoolMax: e.DATABASE_POOL_MAX,
     dataDir: e.HUREN_DATA_DIR,
     bootstrapPath: e.HUREN_BOOTSTRAP,
+    fixtures: { dir: e.HUREN_FIXTURE_DIR ?? `${e.HUREN_DATA_DIR.replace(/\/+$/, "")}/fixtures`, maxBytes: e.HUREN_FIXTURE_MAX_BYTES },
     secret: e.HUREN_SECRET,
     signingKey: e.HUREN_SIGNING_KEY,
     signingKeyFile: e.HUREN_SIGNING_KEY_FILE,

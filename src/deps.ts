@@ -10,6 +10,7 @@ import type { WitnessClient } from "./ledger/witnesses.ts";
 import type { ConfigCache } from "./config/cache.ts";
 import type { Metrics } from "./metrics/metrics.ts";
 import type { OidcSettings } from "./console/oidc.ts";
+import type { Reach } from "./reach/guard.ts";
 import type { RateLimiter } from "./ratelimit/limiter.ts";
 
 /** HUREN_LOG: pino's levels; `silent` logs nothing. */
@@ -52,6 +53,8 @@ export interface AppDeps {
   secrets: Secrets;
   keys: GatewayKeys;
   resolver: SourceResolver;
+  /** Judges the hosts adapters connect to (PROTOCOL §4), at registration and at every connection. */
+  reach: Reach;
   /** Configuration the hot path reads (matters, evidence types, policies, adapters, members), cached in process. */
   config: ConfigCache;
   /**

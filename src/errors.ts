@@ -44,6 +44,9 @@ export type ProblemCode =
   | "bad-tile-path"
   | "not-yet-checkpointed"
   | "invalid-adapter-config"
+  // §4 grants
+  | "evidence-type-not-granted"
+  | "host-not-granted"
   | "invalid-policy"
   | "unknown-member"
   | "consent-invalid"

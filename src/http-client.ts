@@ -21,7 +21,8 @@ export interface HttpResponse {
 /** Errors a client throws, so adapters can map them to stable `unavailable` codes. */
 export class HttpClientError extends Error {
   constructor(
-    readonly code: "timeout" | "network" | "too-large",
+    /** `host-not-granted`: the reach guard refused the address (src/reach/guard.ts). */
+    readonly code: "timeout" | "network" | "too-large" | "host-not-granted",
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -30,7 +31,15 @@ export class HttpClientError extends Error {
   }
 }
 
+/** Resolves a host and answers the addresses a connection may use, or throws (src/reach/guard.ts). */
+export type ConnectCheck = (host: string) => Promise<{ version: 4 | 6; bytes: Uint8Array }[]>;
+
 export interface HttpClient {
   post(request: HttpPostRequest): Promise<HttpResponse>;
   close?(): Promise<void>;
+  /**
+   * A client of its own (own connection pool) whose every connection goes only to an address
+   * `check` allowed, checked when the connection is made (DNS rebinding). Close it when done.
+   */
+  guarded?(check: ConnectCheck): HttpClient;
 }

@@ -201,7 +201,8 @@ describe.each(clients)("http adapter over %s", (_name, make) => {
     ...over,
   });
   const source = (path: string, config: Record<string, unknown> = {}, over: Partial<AdapterContext> = {}) =>
-    createHttpSource("test-http", httpConfigSchema.parse({ endpoint: `${base}${path}`, ...config }), ctx(over));
+    // Unsigned unless a test asks for signatures (the default, `required`, is tested on its own).
+    createHttpSource("test-http", httpConfigSchema.parse({ endpoint: `${base}${path}`, answerSignature: "none", ...config }), ctx(over));
 
   it("sends a signed §4 request and maps a found answer", async () => {
     const before = authProblems.length;
@@ -311,7 +312,7 @@ describe("httpConfigSchema", () => {
       endpoint: "https://dept.example/huren/lookup",
       timeoutMs: 3000,
       maxBodyBytes: 65536,
-      answerSignature: "none",
+      answerSignature: "required",
     });
     expect(httpConfigSchema.safeParse({ endpoint: "http://10.0.0.5:8080/x" }).success).toBe(true);
   });

@@ -58,7 +58,9 @@ describe("admin", () => {
   it("members, matters and policies list as tables, or JSON", T, async () => {
     const members = await huren(["members", "list", ...ADMIN()]);
     expect(members.code, members.stderr).toBe(0);
-    expect(members.stdout.split("\n")[0]).toMatch(/^id\s+kind\s+name\s+region\s+enabled\s+keys$/);
+    expect(members.stdout.split("\n")[0]).toMatch(/^id\s+kind\s+name\s+region\s+enabled\s+keys\s+grants$/);
+    // A department's grants (PROTOCOL §4): what it issues @ where its adapters may connect.
+    expect(members.stdout).toMatch(/^cc-civil-affairs\s+department\s.*subsistence-allowance\.certificate @ 127\.0\.0\.1$/m);
     expect(members.stdout).toMatch(/^cc-audit-office\s+auditor\s+长春市政务服务监督审计处/m);
     const matters = JSON.parse((await huren(["matters", "list", ...ADMIN(), "--json"])).stdout) as { code: string }[];
     expect(matters.map((m) => m.code)).toContain("220100-disability-living-subsidy");

@@ -39,6 +39,12 @@ beforeAll(async () => {
   const jwk = { ...(await exportJWK(gateway.privateKey)), kid: "gw-docs" };
   const { d: _d, ...pub } = jwk;
   await writeFile(join(dir, "gateway-key.json"), JSON.stringify({ jwk }));
+  // The department's own key, in `huren keygen`'s shape: its answers are signed with it.
+  const dept = await generateKeyPair("EdDSA", { extractable: true });
+  const deptJwk = { ...(await exportJWK(dept.privateKey)), kid: "dept-docs" };
+  const { d: _dd, ...deptPublic } = deptJwk;
+  await writeFile(join(dir, "department-key.json"), JSON.stringify({ member: "cc-civil-affairs", jwk: deptJwk, publicJwk: deptPublic }));
+  await writeFile(join(dir, "department-jwks.json"), JSON.stringify({ keys: [deptPublic] }));
   jwksServer = createServer((_req, res) => {
     jwksFetches++;
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [pub] }));
@@ -48,7 +54,7 @@ beforeAll(async () => {
   port = await freePort();
   example = spawn(process.execPath, [join(dir, "lookup-server.mjs")], {
     // The local test key, as the doc says (the JWKS server below is there to show it is not asked).
-    env: { ...process.env, PORT: String(port), HUREN_GATEWAY_ID: GATEWAY_ID, DEPARTMENT_ID: "cc-civil-affairs", HUREN_TEST_KEY: join(dir, "gateway-key.json"), HUREN_JWKS_URL: `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks` },
+    env: { ...process.env, PORT: String(port), HUREN_GATEWAY_ID: GATEWAY_ID, DEPARTMENT_ID: "cc-civil-affairs", DEPARTMENT_KEY: join(dir, "department-key.json"), HUREN_TEST_KEY: join(dir, "gateway-key.json"), HUREN_JWKS_URL: `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks` },
     stdio: "ignore",
   });
   // Up when it accepts connections.
@@ -64,7 +70,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const args = (extra: string[]) => ["--endpoint", `http://127.0.0.1:${port}/huren/lookup`, "--department", "cc-civil-affairs", "--evidence-type", "subsistence-allowance.certificate", "--gateway-id", GATEWAY_ID, ...extra];
+const args = (extra: string[]) => ["--endpoint", `http://127.0.0.1:${port}/huren/lookup`, "--department", "cc-civil-affairs", "--evidence-type", "subsistence-allowance.certificate", "--gateway-id", GATEWAY_ID, "--department-jwks", join(dir, "department-jwks.json"), ...extra];
 
 describe("the example server in docs/departments.md", () => {
   it("passes the conformance check for its test record", async () => {

@@ -12,13 +12,23 @@ import type { Database } from "../src/db/types.ts";
 import { generateSecret } from "../src/crypto/secrets.ts";
 import { sha256b64url } from "../src/crypto/encoding.ts";
 import { createUndiciHttpClient } from "../src/http/undici-client.ts";
-import { putMember, type MemberKind } from "../src/members/members.ts";
+import { putMember, type Grants, type MemberKind } from "../src/members/members.ts";
+import { BUILTIN_EVIDENCE_TYPES } from "../src/catalog/evidence-types.ts";
+import { systemLookup } from "../src/reach/system-lookup.ts";
+import { ownDatabaseOf } from "../src/reach/own-database.ts";
+import type { LookupAll, OwnDatabase } from "../src/reach/guard.ts";
 import type { AppDeps, Logger } from "../src/deps.ts";
 import type { Metrics } from "../src/metrics/metrics.ts";
 import { rateLimitSettings, type RateLimitSettings } from "../src/ratelimit/settings.ts";
 import type { WitnessSettings } from "../src/ledger/witness-config.ts";
 
 export const GATEWAY_ID = "huren.test";
+
+/**
+ * What a test department is granted unless it says otherwise (PROTOCOL §4): every built-in
+ * evidence type, and loopback, where test departments run.
+ */
+export const TEST_GRANTS: Grants = { evidenceTypes: BUILTIN_EVIDENCE_TYPES.map((d) => d.type), hosts: ["127.0.0.1", "::1", "localhost"] };
 
 export interface Actor {
   id: string;
@@ -76,7 +86,8 @@ export interface Harness {
   secret: string;
   admin: Actor;
   logs: string[];
-  addMember(id: string, kind: MemberKind, region?: string): Promise<Actor>;
+  /** Departments get {@link TEST_GRANTS} unless `grants` is given. */
+  addMember(id: string, kind: MemberKind, region?: string, options?: { grants?: Grants }): Promise<Actor>;
   /** Signed request by `actor`; `body` objects are JSON-encoded. */
   call(actor: Actor, method: string, path: string, body?: unknown, options?: SignOptions & { headers?: Record<string, string> }): Promise<Response>;
   close(): Promise<void>;
@@ -107,6 +118,12 @@ export interface HarnessOptions {
   maxBodyBytes?: number;
   metrics?: Metrics;
   logger?: Logger;
+  /** The reach guard's resolver (default the system's); a test answering differently over time plays DNS rebinding. */
+  lookup?: LookupAll;
+  /** The gateway's own database as the guard sees it (default: this harness's PostgreSQL database, none on PGlite). */
+  ownDatabase?: OwnDatabase;
+  /** `{ file }` fixtures are read from here (default: none can be read). */
+  readFile?: (path: string) => Promise<string>;
   /** Request rate limits; off unless given (test/ratelimit/ turns them on), so other tests never meet a 429. */
   rateLimits?: RateLimitSettings;
   /** Ledger witnesses (none by default). */
@@ -127,14 +144,17 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     ...(options.lookupDeadlineMs ? { lookupDeadlineMs: options.lookupDeadlineMs } : {}),
     ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.readFile ? { readFile: options.readFile } : {}),
+    reach: { lookup: options.lookup ?? systemLookup, ownDatabase: options.ownDatabase ?? ownDatabaseOf(url) },
     rateLimits: options.rateLimits ?? rateLimitSettings({ enabled: false }),
     ...(options.witnesses ? { witnesses: options.witnesses } : {}),
   });
   const app = createApp(deps);
 
-  const addMember = async (id: string, kind: MemberKind, region?: string): Promise<Actor> => {
+  const addMember = async (id: string, kind: MemberKind, region?: string, opts: { grants?: Grants } = {}): Promise<Actor> => {
     const key = await newKey();
-    await putMember(deps.db, id, { kind, name: id, ...(region ? { region } : {}), jwks: { keys: [key.publicJwk as never] }, enabled: true });
+    const grants = kind === "department" ? { grants: opts.grants ?? TEST_GRANTS } : {};
+    await putMember(deps.db, id, { kind, name: id, ...(region ? { region } : {}), jwks: { keys: [key.publicJwk as never] }, enabled: true, ...grants });
     return { id, kind, ...key, uid: kind === "window" || kind === "auditor" ? `${id}-staff-1` : undefined };
   };
   const admin = await addMember("test-admin", "admin");

@@ -7,7 +7,7 @@ import { applyBootstrap } from "../src/bootstrap.ts";
 import { DEMO_MATTERS, DEMO_POLICIES } from "../src/demo/catalog.ts";
 import { CIVIL_AFFAIRS_RECORDS, DEMO_PEOPLE, FIXTURE_RECORDS, type DemoRecord } from "../src/demo/data.ts";
 import { startDepartmentServer, type RunningDepartment } from "../src/demo/department-server.ts";
-import { GATEWAY_ID, newKey, type Actor, type Harness } from "./harness.ts";
+import { GATEWAY_ID, newKey, TEST_GRANTS, type Actor, type Harness } from "./harness.ts";
 
 export { DEMO_PEOPLE };
 
@@ -40,7 +40,7 @@ export async function createWorld(h: Harness): Promise<World> {
     records: CIVIL_AFFAIRS_RECORDS,
     signWith: { kid: deptKey.kid, privateKey: deptKey.privateKey },
   });
-  const dept = (id: string) => ({ id, kind: "department", name: id, region: "220100", jwks: { keys: [] }, enabled: true });
+  const dept = (id: string) => ({ id, kind: "department", name: id, region: "220100", jwks: { keys: [] }, enabled: true, grants: TEST_GRANTS });
   const fixture = (id: string, department: string, type: string) => ({ id, department, kind: "fixture", evidenceTypes: [type], config: { records: fixtureRecords(FIXTURE_RECORDS[type]!) }, enabled: true });
   await applyBootstrap(h.deps.db, h.deps.secrets, {
     members: [dept("cc-housing"), dept("cc-market-regulation"), dept("cc-hrss"), dept("cc-disabled-federation")],

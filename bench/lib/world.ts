@@ -83,8 +83,9 @@ export async function makeWorld(dir: string, companies: Company[]): Promise<Worl
     members: [
       { id: "bench-admin", kind: "admin", name: "Benchmark administrator", jwks: { keys: [admin.publicJwk] }, enabled: true },
       { id: WINDOW_ID, kind: "window", name: "南关区政务服务中心 一窗受理 01", region: "220102", jwks: { keys: [window.publicJwk] }, enabled: true },
-      ...HTTP_DEPARTMENTS.map((d) => ({ id: d.id, kind: "department", name: d.name, region: "220100", jwks: { keys: [departmentKeys[d.id]!.publicJwk] }, enabled: true })),
-      { id: "cc-market-regulation", kind: "department", name: "长春市市场监督管理局", region: "220100", jwks: { keys: [] }, enabled: true },
+      // Each department granted what it issues, and loopback where its server runs (PROTOCOL §4).
+      ...HTTP_DEPARTMENTS.map((d) => ({ id: d.id, kind: "department", name: d.name, region: "220100", jwks: { keys: [departmentKeys[d.id]!.publicJwk] }, enabled: true, grants: { evidenceTypes: [d.evidenceType], hosts: ["127.0.0.1"] } })),
+      { id: "cc-market-regulation", kind: "department", name: "长春市市场监督管理局", region: "220100", jwks: { keys: [] }, enabled: true, grants: { evidenceTypes: [FIXTURE_TYPE], hosts: [] } },
     ],
     matters: [
       { code: HOUSING_MATTER, name: "公共租赁住房保障资格申请", region: "220100", requirements: HTTP_DEPARTMENTS.map((d) => ({ evidenceType: d.evidenceType, exempt: true })) },

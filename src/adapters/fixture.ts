@@ -98,6 +98,12 @@ function* fileRecords(file: z.infer<typeof fixtureFileSchema>): Iterable<Fixture
   for (const [evidenceType, list] of Object.entries(file.records)) for (const r of list) yield { ...r, evidenceType };
 }
 
+/**
+ * The one answer for any `{ file }` path that cannot be read (src/adapters/fixture-files.ts):
+ * the same for a path outside the fixture folder, a missing file and a link out of the folder.
+ */
+export const FIXTURE_FILE_REFUSED = "fixture file not found in the gateway's fixture folder (HUREN_FIXTURE_DIR), or not readable there";
+
 /** Detail strings are logged: they name the file and the failing paths, never record content. */
 async function loadFile(path: string, ctx: AdapterContext, evidenceTypes: readonly string[]): Promise<FixtureIndex> {
   if (!ctx.readFile) throw new FixtureLoadError(`fixture files cannot be read on this platform (${path})`);
@@ -105,7 +111,8 @@ async function loadFile(path: string, ctx: AdapterContext, evidenceTypes: readon
   try {
     text = await ctx.readFile(path);
   } catch (err) {
-    throw new FixtureLoadError(`cannot read fixture file ${path} (${(err as { code?: string }).code ?? "error"})`);
+    // The reader's own refusals are safe to repeat; anything else (an errno) could tell which paths exist.
+    throw new FixtureLoadError(err instanceof Error && err.name === "FixtureFileError" ? err.message : FIXTURE_FILE_REFUSED);
   }
   let json: unknown;
   try {

@@ -38,7 +38,9 @@ export const httpConfigSchema = z
     endpoint: endpointSchema,
     timeoutMs: z.number().int().min(100).max(30_000).default(3000),
     maxBodyBytes: z.number().int().min(1024).max(10_485_760).default(65_536),
-    answerSignature: z.enum(["required", "optional", "none"]).default("none"),
+    // §4: signed answers unless the department's adapter says otherwise; a department that
+    // cannot sign yet registers "optional" or "none" explicitly.
+    answerSignature: z.enum(["required", "optional", "none"]).default("required"),
     ...remoteLimitsShape,
   })
   .strict();
@@ -200,8 +202,9 @@ function toResult(answer: z.infer<typeof departmentAnswerSchema>, request: Looku
 }
 
 /**
- * Creates a source that asks a department over HTTP (§4). The HttpClient is shared and owned by
- * the composition root, so this source has no `close`.
+ * Creates a source that asks a department over HTTP (§4). With a connection-time reach check
+ * (`ctx.connectCheck`) the source gets a client of its own whose sockets go only to checked
+ * addresses, closed by `close()`; without one it uses the shared client (owned by the root).
  * @example
  * const source = createHttpSource("cc-civil-affairs-http", httpConfigSchema.parse({ endpoint: "https://dept.example/huren/lookup" }), ctx);
  * const result = await source.lookup(request, AbortSignal.timeout(5000));
@@ -209,6 +212,10 @@ function toResult(answer: z.infer<typeof departmentAnswerSchema>, request: Looku
  */
 export function createHttpSource(id: string, config: HttpSourceConfig, ctx: AdapterContext): EvidenceSource {
   const url = new URL(config.endpoint);
+  const port = url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
+  const connectCheck = ctx.connectCheck;
+  const own = connectCheck && ctx.http.guarded ? ctx.http.guarded((host) => connectCheck({ host, port })) : undefined;
+  const http = own ?? ctx.http;
   // `htu` binds the token to exactly what is sent: path + query, as §2 defines it.
   const htu = `${url.pathname}${url.search}`;
 
@@ -237,7 +244,7 @@ export function createHttpSource(id: string, config: HttpSourceConfig, ctx: Adap
     }
     let res: HttpResponse;
     try {
-      res = await ctx.http.post({
+      res = await http.post({
         url: config.endpoint,
         headers: { "content-type": "application/json", authorization: `Bearer ${token}`, accept: "application/json, application/jose" },
         body,
@@ -272,5 +279,6 @@ export function createHttpSource(id: string, config: HttpSourceConfig, ctx: Adap
         return unavailable("adapter-error", `unexpected failure (${err instanceof Error ? err.name : "error"})`);
       }
     },
+    ...(own ? { close: () => own.close?.() ?? Promise.resolve() } : {}),
   };
 }

@@ -7,7 +7,10 @@
  * `detail` strings are logged, so they carry SQLSTATE codes and column names, never server
  * messages (PostgreSQL quotes offending values in them, and the value may be a person's id).
  */
+import { connect as netConnect, type Socket } from "node:net";
 import postgres from "postgres";
+import { isReachError } from "../reach/guard.ts";
+import { formatIp } from "../reach/ip.ts";
 import type { AdapterContext, CertStatus, EvidenceSource, LookupRequest, LookupResult, PingResult, UnavailableCode } from "./types.ts";
 import { parseConnectionString, type ConnectionTarget, type SqlParam, type SqlSourceConfig } from "./sql-config.ts";
 import { isPast, normaliseName } from "./fixture.ts";
@@ -45,6 +48,7 @@ const SQLSTATE_NAMES: Record<string, string> = {
 
 /** Maps whatever postgres.js threw to an `unavailable` with a person-free detail. */
 function fromError(err: unknown, aborted: boolean): LookupResult {
+  if (isReachError(err)) return unavailable("host-not-granted", "the front database's address may not be reached");
   if (aborted) return unavailable("timeout", "lookup aborted at its deadline");
   const code = (err as { code?: unknown } | null)?.code;
   if (code === "57014") return unavailable("timeout", "statement timeout (SQLSTATE 57014)");
@@ -92,8 +96,26 @@ const TYPES = {
   },
 };
 
-function connect(id: string, target: ConnectionTarget, config: SqlSourceConfig, statementTimeoutMs: number): Sql {
+type ConnectCheck = NonNullable<AdapterContext["connectCheck"]>;
+
+/**
+ * postgres.js's socket factory: every new connection first resolves and checks the host (the
+ * reach guard), then connects to the checked address, so DNS cannot send it elsewhere between
+ * the check and the connect. TLS still verifies the certificate against the host name.
+ */
+function guardedSocket(target: ConnectionTarget, check: ConnectCheck) {
+  return async (): Promise<Socket> => {
+    const [address] = await check({ host: target.host, port: target.port, database: target.database });
+    const socket = netConnect({ host: formatIp(address!), port: target.port });
+    // postgres.js names the TLS server (SNI, certificate check) after `socket.host`.
+    (socket as Socket & { host?: string }).host = target.host;
+    return socket;
+  };
+}
+
+function connect(id: string, target: ConnectionTarget, config: SqlSourceConfig, statementTimeoutMs: number, check?: ConnectCheck): Sql {
   return postgres({
+    ...(check ? { socket: guardedSocket(target, check) } : {}),
     // Every part explicitly: postgres.js would otherwise fill gaps from the gateway's PG* env.
     host: target.host,
     port: target.port,
@@ -195,7 +217,7 @@ function toResult(rows: Row[], columns: readonly { name: string }[], config: Sql
 export function createSqlSource(
   id: string,
   config: SqlSourceConfig,
-  _ctx: AdapterContext | undefined,
+  ctx: AdapterContext | undefined,
   _evidenceTypes: readonly string[],
   options: SqlSourceOptions = {},
 ): EvidenceSource {
@@ -206,7 +228,8 @@ export function createSqlSource(
   // The view's query is wrapped, never concatenated with anything from a request: the subquery
   // refuses a second statement and data-modifying WITH clauses, and `limit 2` bounds the rows.
   const wrapped = `select * from (\n${config.query}\n) as huren_view limit 2`;
-  let client = connect(id, target, config, statementTimeoutMs);
+  const check = ctx?.connectCheck;
+  let client = connect(id, target, config, statementTimeoutMs, check);
 
   /**
    * A connection stuck on a dead network answers no cancel; past the deadline the whole pool is
@@ -214,7 +237,7 @@ export function createSqlSource(
    */
   const recycle = (stuck: Sql) => {
     if (client !== stuck) return;
-    client = connect(id, target, config, statementTimeoutMs);
+    client = connect(id, target, config, statementTimeoutMs, check);
     void stuck.end({ timeout: 0 }).catch(() => {});
   };
 

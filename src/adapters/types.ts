@@ -55,6 +55,8 @@ export type UnavailableCode =
   | "adapter-error"
   /** The adapter's concurrency limit and queue are full: answered at once, the department is not asked. */
   | "overloaded"
+  /** The address the host resolved to at connection time is not one the adapter may reach (PROTOCOL §4). */
+  | "host-not-granted"
   /** The circuit breaker is open after repeated failures: answered at once until the cool-down ends. */
   | "circuit-open";
 
@@ -93,6 +95,15 @@ export interface AdapterContext {
   signer: OutboundSigner;
   /** The department's currently registered public keys (for `answerSignature`). */
   departmentKeys(): Promise<{ keys: Record<string, unknown>[] }>;
-  /** Resolves `{ file }` fixture configs; absent on Workers. */
+  /**
+   * Reads a `{ file }` fixture config's file, confined to the fixture folder and size-capped
+   * (src/adapters/fixture-files.ts); absent on Workers.
+   */
   readFile?(path: string): Promise<string>;
+  /**
+   * The connection-time reach check (PROTOCOL §4, src/reach/guard.ts): resolves `host` and
+   * answers the addresses this adapter may connect to, or throws a ReachError. Absent: no check
+   * (a source built outside the gateway, e.g. a unit test of the contract).
+   */
+  connectCheck?(target: { host: string; port: number; database?: string }): Promise<{ version: 4 | 6; bytes: Uint8Array }[]>;
 }

@@ -140,6 +140,8 @@ const LISTS: Record<string, { path: string; field: string; columns: [string, (r:
       ["region", (r) => r.region],
       ["enabled", (r) => r.enabled],
       ["keys", (r) => ((r.jwks as { keys?: unknown[] })?.keys ?? []).length],
+      // A department's grants (PROTOCOL §4): what it issues, and where its adapters may connect.
+      ["grants", (r) => (r.grants ? `${(r.grants as { evidenceTypes: string[] }).evidenceTypes.join(" ") || "-"} @ ${(r.grants as { hosts: string[] }).hosts.join(" ") || "-"}` : "")],
     ],
   },
   matters: {

@@ -142,6 +142,8 @@ export async function checkCommand(argv: string[], print: (line: string) => void
   };
 
   if (!values.json) print(`Conformance check: ${adapter.kind} adapter of ${adapter.department} for ${adapter.evidenceTypes.join(", ")}`);
+  const failures: string[] = [];
+  const causes = new Map<string, string>();
   try {
     const report = await runConformanceCheck({
       id: adapter.id,
@@ -150,11 +152,20 @@ export async function checkCommand(argv: string[], print: (line: string) => void
       evidenceTypes: defs,
       requester: gatewayId,
       build: (input) => buildResilientSource(input, ctx),
-      ...(values.json ? {} : { onStep: (s: CheckStep) => print(`  ${MARK[s.status]} ${s.step.padEnd(12)} ${s.detail}${s.ms !== undefined ? ` (${s.ms} ms)` : ""}`) }),
+      // Run on the department's own machine: the raw failure (status, socket error) is its to see.
+      // On the department's own machine the raw cause (status, socket error, SQLSTATE) is its to
+      // see: a failed step prints it beside the code the gateway's report would show.
+      ...(values.json
+        ? {}
+        : { onStep: (s: CheckStep) => print(`  ${MARK[s.status]} ${s.step.padEnd(12)} ${s.code ? `[${s.code}] ` : ""}${(s.status === "fail" && causes.get(s.step)) || s.detail}${s.ms !== undefined ? ` (${s.ms} ms)` : ""}`) }),
+      onFailure: (step, detail) => {
+        causes.set(step, detail);
+        failures.push(`${step}: ${detail}`);
+      },
     });
     if (values.json) print(JSON.stringify(report, null, 2));
     else {
-      const refused = report.steps.some((s) => s.status === "fail" && /HTTP 40[13]\b/.test(s.detail));
+      const refused = failures.some((f) => /HTTP 40[13]\b/.test(f));
       if (refused && ephemeral) print(`  note: requests were signed with a throwaway key (kid ${signer.kid}); pass --signing-key with a key your server trusts as the gateway's`);
       print(report.ok ? `PASS (${report.ms} ms)` : report.outcome === "unproven" ? `UNPROVEN (${report.ms} ms): pass --subject with a test record's id to prove lookups` : `FAIL (${report.ms} ms)`);
     }

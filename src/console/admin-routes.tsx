@@ -23,7 +23,7 @@ const isResource = (r: string): r is ResourceName => (RESOURCES as readonly stri
 export function registerAdminPages(app: OpenAPIHono<ConsoleEnv>, deps: AppDeps) {
   const admin = requireSession(["admin"]);
   const resources = adminResources(deps);
-  const by = (c: Context<ConsoleEnv>) => `${c.get("session")!.member}/${c.get("session")!.uid}`;
+  const by = (c: Context<ConsoleEnv>) => ({ member: c.get("session")!.member, uid: c.get("session")!.uid });
 
   /** The resource and a valid id from the path, or undefined (→ 404). */
   const target = (c: Context<ConsoleEnv>) => {
@@ -36,7 +36,11 @@ export function registerAdminPages(app: OpenAPIHono<ConsoleEnv>, deps: AppDeps) 
   const editPage = async (c: Context<ConsoleEnv>, name: ResourceName, id: string, extra: Partial<EditView> = {}, status: 200 | 422 = 200) => {
     const current = await resources[name].get(id);
     const view: EditView = { resource: name, id, exists: current !== undefined, document: pretty(current ?? resources[name].template), ...extra };
-    if (name === "members" && current !== undefined) view.identities = await listConsoleIdentities(deps.db, id);
+    if (name === "members" && current !== undefined) {
+      view.identities = await listConsoleIdentities(deps.db, id);
+      const m = current as { kind: string; grants?: EditView["grants"] };
+      if (m.kind === "department") view.grants = m.grants ?? { evidenceTypes: [], hosts: [] };
+    }
     if (name === "policies" && current !== undefined) {
       view.windows = (await listMembers(deps.db)).filter((m) => m.kind === "window").map((m) => m.id);
       view.dryRun ??= { input: {} };
@@ -80,6 +84,26 @@ export function registerAdminPages(app: OpenAPIHono<ConsoleEnv>, deps: AppDeps) 
     });
   });
 
+  // A department's grants: the member's PUT body with `grants` replaced, through the same diff.
+  app.post("/console/admin/:resource/:id/grants", admin, requireCsrf(), async (c) => {
+    const t = target(c);
+    if (!t || t.name !== "members") return c.notFound();
+    const path = `/console/admin/members/${encodeURIComponent(t.id)}`;
+    const lines = (text: string | null) => (text ?? "").split(/[\r\n,，]+/).map((l) => l.trim()).filter(Boolean);
+    return changeFlow(c, {
+      what: `grants of ${t.id}`,
+      action: `${path}/grants`,
+      back: path,
+      current: () => t.resource.get(t.id),
+      schema: t.resource.schema,
+      propose: (form, current) => {
+        if (!current) throw new Error(`${zhCN.notFoundRecord} · ${en.notFoundRecord}`);
+        return { ...(current as Record<string, unknown>), grants: { evidenceTypes: lines(form.get("evidenceTypes")), hosts: lines(form.get("hosts")) } };
+      },
+      apply: (body) => t.resource.put(t.id, body, by(c)),
+    });
+  });
+
   app.post("/console/admin/:resource/:id/identities", admin, requireCsrf(), async (c) => {
     const t = target(c);
     if (!t || t.name !== "members") return c.notFound();
@@ -103,7 +127,7 @@ export function registerAdminPages(app: OpenAPIHono<ConsoleEnv>, deps: AppDeps) 
       },
       schema: consoleIdentitySchema,
       propose: (f) => ({ issuer: key.issuer, subject: key.subject, member: t.id, uid: f.get("uid")?.trim() ?? "", enabled: f.get("enabled") !== "false" }),
-      apply: async (body) => void (await putConsoleIdentity(deps.db, body, by(c))),
+      apply: async (body) => void (await putConsoleIdentity(deps.db, body, `${by(c).member}/${by(c).uid}`)),
     });
   });
 

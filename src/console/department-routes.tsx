@@ -80,7 +80,7 @@ export function registerDepartmentPages(app: OpenAPIHono<ConsoleEnv>, deps: AppD
       apply: async (body) => {
         // The same rule as PUT /v1/adapters/{id}: a department changes only its own adapters, and cannot give one away.
         if (session.kind === "department" && body.department !== session.member) throw new HurenError("forbidden", 403, "Forbidden", `adapter "${adapter.id}" would belong to another department`);
-        await putAdapter(db, secrets, adapter.id, await keepSealed(db, secrets, adapter.id, body), `${session.member}/${session.uid}`);
+        await putAdapter(db, secrets, adapter.id, await keepSealed(db, secrets, adapter.id, body), { id: session.member, kind: session.kind }, { reach: deps.reach });
       },
     });
   });

@@ -166,7 +166,8 @@ export function registerConsole(root: OpenAPIHono<AppEnv>, deps: AppDeps) {
     const view = { day, month: day.slice(0, 7), totals: t.totals, ranking: rank, departments: depts, windows: wins, cards: [...open, ...acknowledged], trend };
     return c.html(<SupervisionPage session={c.get("session")!} view={view} />);
   });
-  app.post("/console/supervision/cards/:id", supervisor, requireCsrf(), async (c) => {
+  // Acting on a card is the supervision office's (PROTOCOL §10), as on the API: admins read only.
+  app.post("/console/supervision/cards/:id", requireSession(["supervisor"]), requireCsrf(), async (c) => {
     const session = c.get("session")!;
     const form = formOf(c);
     const action = form.get("action");

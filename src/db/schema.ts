@@ -28,6 +28,11 @@ export const members = pgTable("members", {
   region: text("region"),
   jwks: jsonb("jwks").notNull().$type<{ keys: Record<string, unknown>[] }>(),
   enabled: boolean("enabled").notNull().default(true),
+  /**
+   * Departments only (PROTOCOL §4): the evidence types it issues and the hosts its adapters may
+   * reach, set by an admin. Null for other kinds.
+   */
+  grants: jsonb("grants").$type<{ evidenceTypes: string[]; hosts: string[] }>(),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -87,6 +92,11 @@ export const adapters = pgTable("adapters", {
   version: integer("version").notNull().default(1),
   /** Result of the last conformance check (`POST /v1/adapters/{id}/check`). */
   lastCheck: jsonb("last_check").$type<Record<string, unknown>>(),
+  /**
+   * An admin registered this version's host outside the department's `grants.hosts` (§4: only an
+   * admin may): connections then skip the grant, never the never-reachable set (src/reach/).
+   */
+  beyondGrants: boolean("beyond_grants").notNull().default(false),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });

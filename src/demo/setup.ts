@@ -86,7 +86,16 @@ export async function startDemo(o: { db: Db; secrets: Secrets; keys: GatewayKeys
   // A fixed port keeps the adapter config (and so its version) stable across restarts.
   const department = await start(o.departmentPort ?? 0).catch(() => start(0));
 
-  const dept = (id: string, name: string) => ({ id, kind: "department", name, region: "220100", jwks: { keys: [] as JWK[] }, enabled: true });
+  // Each department is granted what it issues (PROTOCOL §4); only civil affairs runs a server, on loopback.
+  const dept = (id: string, name: string, evidenceType: string, hosts: string[] = []) => ({
+    id,
+    kind: "department",
+    name,
+    region: "220100",
+    jwks: { keys: [] as JWK[] },
+    enabled: true,
+    grants: { evidenceTypes: [evidenceType], hosts },
+  });
   const fixture = (id: string, department: string, type: string) => ({
     id,
     department,
@@ -100,14 +109,14 @@ export async function startDemo(o: { db: Db; secrets: Secrets; keys: GatewayKeys
       { id: DEMO_ADMIN, kind: "admin", name: "Demo administrator", jwks: { keys: [adminKey.publicJwk] }, enabled: true },
       { id: DEMO_SUPERVISOR, kind: "supervisor", name: "长春市政务服务电子监察室", jwks: { keys: [supervisorKey.publicJwk] }, enabled: true },
       { id: DEMO_WINDOW, kind: "window", name: "南关区政务服务中心 一窗受理 01", region: "220102", jwks: { keys: [windowKey.publicJwk] }, enabled: true },
-      { ...dept(CIVIL_AFFAIRS, "长春市民政局"), jwks: { keys: [deptKey.publicJwk] } },
+      { ...dept(CIVIL_AFFAIRS, "长春市民政局", "subsistence-allowance.certificate", [new URL(department.url).hostname]), jwks: { keys: [deptKey.publicJwk] } },
       { id: DEMO_AUDITOR, kind: "auditor", name: "长春市政务服务监督审计处", region: "220100", jwks: { keys: [auditorKey.publicJwk] }, enabled: true },
       { id: DEMO_COLLECTOR, kind: "consent-collector", name: "长春市民服务 app", region: "220100", jwks: { keys: [collectorKey.publicJwk] }, enabled: true },
       { id: DEMO_OTHER_WINDOW, kind: "window", name: "吉林市船营区政务服务中心 01", region: "220204", jwks: { keys: [otherWindowKey.publicJwk] }, enabled: true },
-      dept("cc-housing", "长春市住房保障和房屋管理局"),
-      dept("cc-market-regulation", "长春市市场监督管理局"),
-      dept("cc-hrss", "长春市人力资源和社会保障局"),
-      dept("cc-disabled-federation", "长春市残疾人联合会"),
+      dept("cc-housing", "长春市住房保障和房屋管理局", "housing.no-property-proof"),
+      dept("cc-market-regulation", "长春市市场监督管理局", "business-license.registration"),
+      dept("cc-hrss", "长春市人力资源和社会保障局", "social-insurance.record"),
+      dept("cc-disabled-federation", "长春市残疾人联合会", "disability.certificate"),
     ],
     matters: DEMO_MATTERS,
     policies: DEMO_POLICIES,

@@ -20,6 +20,8 @@ import { registerGatewayGauges } from "../metrics/gateway-gauges.ts";
 import { CheckpointScheduler, type Timer } from "../ledger/scheduler.ts";
 import { WitnessClient } from "../ledger/witnesses.ts";
 import type { WitnessSettings } from "../ledger/witness-config.ts";
+import { Reach, type ReachSettings } from "../reach/guard.ts";
+import { compileHostGrant } from "../reach/hosts.ts";
 import { RateLimiter } from "../ratelimit/limiter.ts";
 import { createDbLeaseStore } from "../ratelimit/leases.ts";
 import { rateLimitSettings, type RateLimitSettings } from "../ratelimit/settings.ts";
@@ -38,7 +40,10 @@ export interface AssembleOptions {
   logger: Logger;
   maxBodyBytes?: number;
   now?: () => Date;
+  /** Reads `{ file }` fixtures: confined to the fixture folder and size-capped (src/adapters/fixture-files.ts). */
   readFile?: (path: string) => Promise<string>;
+  /** The resolver and the gateway's own database, for the reach guard (PROTOCOL §4). */
+  reach?: ReachSettings;
   lookupDeadlineMs?: number;
   /** Where figures go (the Node entry: prom-client); default nowhere. */
   metrics?: Metrics;
@@ -122,6 +127,7 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
     },
     onError: (err) => options.logger.error({ event: "checkpoint-failed", error: err instanceof Error ? err.message : String(err) }),
   });
+  const reach = new Reach(options.reach);
   // One of each per process on Node; per request on Workers (src/entry/request-scope.ts), for
   // what batches database work across callers or holds connections of its own.
   const scoped = <T>(make: () => T, dispose?: (value: T) => Promise<void>): (() => T) => {
@@ -142,12 +148,25 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
     db,
     secrets,
     routes: () => config.adapterRoutes(),
-    context: (department) => ({
+    context: (department, adapter) => ({
       department,
       http: options.http,
       signer,
       departmentKeys: async () => (await members.get(department))?.jwks ?? { keys: [] },
       ...(options.readFile ? { readFile: options.readFile } : {}),
+      // Judged with the department's grant as it is now (the member cache follows NOTIFY), at
+      // every new connection: a revoked host stops being reached once pooled sockets close. Only
+      // where names can be resolved (Node): on Workers fetch resolves and connects by itself, and
+      // Cloudflare reaches no private or link-local address anyway.
+      ...(reach.resolves
+        ? {
+            connectCheck: async (target: { host: string; port: number; database?: string }) => {
+              const member = adapter.beyondGrants ? undefined : await members.get(department);
+              const hosts = member?.kind === "department" && member.enabled ? (member.grants?.hosts ?? []) : [];
+              return reach.check(target, { grant: adapter.beyondGrants ? undefined : compileHostGrant(hosts) }, "connect");
+            },
+          }
+        : {}),
     }),
     onLookup: (adapterId, ms, code) => metrics.adapterLookup(adapterId, ms === null ? null : ms / 1000, code),
   }), (r) => r.close());
@@ -184,6 +203,7 @@ export async function assembleDeps(options: AssembleOptions): Promise<AppDeps & 
     get resolver() {
       return resolverOf();
     },
+    reach,
     config,
     ledger,
     now,

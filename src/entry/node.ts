@@ -40,6 +40,10 @@ import { consumerDepsOf, startConsumer } from "../supervision/consumer.ts";
 import { sendDemoTraffic } from "../demo/traffic.ts";
 import { ledgerSize } from "../ledger/store.ts";
 import { listen } from "./server.ts";
+import { createFixtureReader } from "../adapters/fixture-files.ts";
+import { systemLookup } from "../reach/system-lookup.ts";
+import { Reach } from "../reach/guard.ts";
+import { ownDatabaseOf } from "../reach/own-database.ts";
 
 /** HUREN_SECRET, or for the embedded database a secret kept in the data dir (never in the database). */
 async function masterSecret(config: Config): Promise<string> {
@@ -103,7 +107,8 @@ async function primary(config: Config, workers: number) {
       try {
         if (config.bootstrapPath) {
           const secrets = await createSecrets(await masterSecret(config));
-          const report = await applyBootstrap(database.db, secrets, JSON.parse(await readFile(config.bootstrapPath, "utf8")));
+          const reach = new Reach({ lookup: systemLookup, ownDatabase: ownDatabaseOf(url) });
+          const report = await applyBootstrap(database.db, secrets, JSON.parse(await readFile(config.bootstrapPath, "utf8")), { reach });
           logger.info({ event: "bootstrap", file: config.bootstrapPath, changed: report.changed, unchanged: report.unchanged });
         }
       } finally {
@@ -150,7 +155,8 @@ async function gateway(config: Config) {
     http: createUndiciHttpClient(),
     logger,
     maxBodyBytes: config.maxBodyBytes,
-    readFile: (path) => readFile(resolve(path), "utf8"),
+    readFile: createFixtureReader(config.fixtures),
+    reach: { lookup: systemLookup, ownDatabase: ownDatabaseOf(config.databaseUrl) },
     configCache: { ttlMs: config.configCacheTtlMs },
     checkpointIntervalMs: config.checkpointIntervalMs,
     witnesses: await witnessesOf(config),
@@ -160,7 +166,7 @@ async function gateway(config: Config) {
   });
 
   if (config.bootstrapPath) {
-    const report = await applyBootstrap(deps.db, deps.secrets, JSON.parse(await readFile(config.bootstrapPath, "utf8")));
+    const report = await applyBootstrap(deps.db, deps.secrets, JSON.parse(await readFile(config.bootstrapPath, "utf8")), { reach: deps.reach });
     logger.info({ event: "bootstrap", file: config.bootstrapPath, changed: report.changed, unchanged: report.unchanged });
   }
   // A signed checkpoint at most every HUREN_CHECKPOINT_INTERVAL_MS while entries arrive (one

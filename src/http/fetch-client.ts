@@ -4,37 +4,16 @@
  * is read chunk by chunk so an oversized answer is cut off instead of buffered. Deliberately free
  * of Node and undici imports so it bundles for Workers.
  */
-import { HttpClientError, type HttpClient, type HttpPostRequest, type HttpResponse } from "../http-client.ts";
+import { HttpClientError, type ConnectCheck, type HttpClient, type HttpPostRequest, type HttpResponse } from "../http-client.ts";
+import { isReachError } from "../reach/guard.ts";
 import { concatBytes } from "../crypto/encoding.ts";
+import { deadline } from "./deadline.ts";
 
 type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
-/** One timer for the whole exchange, chained to the caller's signal. */
-function deadline(timeoutMs: number, outer: AbortSignal | undefined) {
-  const controller = new AbortController();
-  const state = { timedOut: false, callerAborted: false };
-  const timer = setTimeout(() => {
-    state.timedOut = true;
-    controller.abort(new HttpClientError("timeout", `no complete answer within ${timeoutMs} ms`));
-  }, timeoutMs);
-  const onAbort = () => {
-    state.callerAborted = true;
-    controller.abort(new HttpClientError("timeout", "request aborted by the caller"));
-  };
-  if (outer?.aborted) onAbort();
-  else outer?.addEventListener("abort", onAbort, { once: true });
-  return {
-    controller,
-    state,
-    done() {
-      clearTimeout(timer);
-      outer?.removeEventListener("abort", onAbort);
-    },
-  };
-}
-
 function toClientError(err: unknown, state: { timedOut: boolean; callerAborted: boolean }, timeoutMs: number): HttpClientError {
   if (err instanceof HttpClientError) return err;
+  if (isReachError(err)) return new HttpClientError("host-not-granted", "the endpoint's address may not be reached", { cause: err });
   // fetch reports our abort as the abort reason or an AbortError, depending on the phase and
   // runtime; the flags say what really happened.
   if (state.timedOut) return new HttpClientError("timeout", `no complete answer within ${timeoutMs} ms`, { cause: err });
@@ -52,7 +31,7 @@ function toClientError(err: unknown, state: { timedOut: boolean; callerAborted: 
  * const http = createFetchHttpClient(); // Workers: uses the global fetch
  * const res = await http.post({ url, headers, body, timeoutMs: 3000, maxBodyBytes: 65536 });
  */
-export function createFetchHttpClient(fetchImpl: FetchLike = globalThis.fetch): HttpClient {
+export function createFetchHttpClient(fetchImpl: FetchLike = globalThis.fetch, check?: ConnectCheck): HttpClient {
   // Called as a plain function, never as a method of some object: Workers throw "Illegal
   // invocation" when fetch is called with a foreign `this`.
   const doFetch: FetchLike = (input, init) => fetchImpl(input, init);
@@ -62,11 +41,14 @@ export function createFetchHttpClient(fetchImpl: FetchLike = globalThis.fetch): 
     const d = deadline(timeoutMs, req.signal);
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     try {
+      // fetch resolves names itself: the guard can judge the host (and an IP literal), not the
+      // address fetch will use. Workers reach no private or link-local address anyway.
+      if (check) await check(new URL(req.url).hostname.replace(/^\[|\]$/g, ""));
       const res = await doFetch(req.url, {
         method: "POST",
         headers: req.headers,
         body: req.body as RequestInit["body"],
-        signal: d.controller.signal,
+        signal: d.signal,
         redirect: "manual",
       });
       const headers: Record<string, string> = {};
@@ -95,7 +77,7 @@ export function createFetchHttpClient(fetchImpl: FetchLike = globalThis.fetch): 
       const mapped = toClientError(err, d.state, timeoutMs);
       if (mapped.code === "too-large") {
         // Abort rather than drain: the connection is torn down and nothing more is read.
-        d.controller.abort(mapped);
+        d.abort(mapped);
       }
       throw mapped;
     } finally {
@@ -105,5 +87,5 @@ export function createFetchHttpClient(fetchImpl: FetchLike = globalThis.fetch): 
     }
   }
 
-  return { post };
+  return { post, guarded: (guard) => createFetchHttpClient(fetchImpl, guard) };
 }

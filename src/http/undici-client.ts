@@ -5,8 +5,11 @@
  * wall time and `maxBodyBytes` (plus socket buffers) of memory per request.
  */
 import { Agent, request as undiciRequest } from "undici";
-import { HttpClientError, type HttpClient, type HttpPostRequest, type HttpResponse } from "../http-client.ts";
+import { HttpClientError, type ConnectCheck, type HttpClient, type HttpPostRequest, type HttpResponse } from "../http-client.ts";
 import { concatBytes } from "../crypto/encoding.ts";
+import { deadline } from "./deadline.ts";
+import { isReachError, netLookup } from "../reach/guard.ts";
+import { parseIp } from "../reach/ip.ts";
 
 export interface UndiciHttpClientOptions {
   /** Sockets per origin: bounds what one slow department can hold open. Default 64. */
@@ -15,30 +18,6 @@ export interface UndiciHttpClientOptions {
   keepAliveTimeoutMs?: number;
   /** TCP/TLS connect limit; the per-request deadline still applies on top. Default 5 s. */
   connectTimeoutMs?: number;
-}
-
-/** Request deadline bookkeeping shared by both clients (kept local: tiny, and no import cycles). */
-function deadline(timeoutMs: number, outer: AbortSignal | undefined) {
-  const controller = new AbortController();
-  const state = { timedOut: false, callerAborted: false };
-  const timer = setTimeout(() => {
-    state.timedOut = true;
-    controller.abort(new HttpClientError("timeout", `no complete answer within ${timeoutMs} ms`));
-  }, timeoutMs);
-  const onAbort = () => {
-    state.callerAborted = true;
-    controller.abort(new HttpClientError("timeout", "request aborted by the caller"));
-  };
-  if (outer?.aborted) onAbort();
-  else outer?.addEventListener("abort", onAbort, { once: true });
-  return {
-    signal: controller.signal,
-    state,
-    done() {
-      clearTimeout(timer);
-      outer?.removeEventListener("abort", onAbort);
-    },
-  };
 }
 
 const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT", "ETIMEDOUT"]);
@@ -51,6 +30,7 @@ function errorCode(err: unknown): string | undefined {
 /** Maps anything undici throws to the three codes adapters understand. */
 function toClientError(err: unknown, state: { timedOut: boolean; callerAborted: boolean }, timeoutMs: number): HttpClientError {
   if (err instanceof HttpClientError) return err;
+  if (isReachError(err)) return new HttpClientError("host-not-granted", "the endpoint's address may not be reached", { cause: err });
   // Our own abort surfaces as an AbortError or a socket error depending on the phase; the flag
   // is the reliable signal. A caller's abort is a deadline too (the verification's backstop).
   if (state.timedOut) return new HttpClientError("timeout", `no complete answer within ${timeoutMs} ms`, { cause: err });
@@ -73,18 +53,23 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
  * const res = await http.post({ url, headers, body, timeoutMs: 3000, maxBodyBytes: 65536 });
  * await http.close?.();
  */
-export function createUndiciHttpClient(options: UndiciHttpClientOptions = {}): HttpClient {
+export function createUndiciHttpClient(options: UndiciHttpClientOptions = {}, check?: ConnectCheck): HttpClient {
   const agent = new Agent({
     connections: options.connections ?? 64,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 10_000,
     keepAliveMaxTimeout: 60_000,
-    connect: { timeout: options.connectTimeoutMs ?? 5_000 },
+    // The guard answers the lookup net.connect makes for each new socket, so the socket goes to
+    // the address just checked, never to one a second DNS answer gives.
+    connect: { timeout: options.connectTimeoutMs ?? 5_000, ...(check ? { lookup: netLookup(check) } : {}) },
   });
 
   async function post(req: HttpPostRequest): Promise<HttpResponse> {
     const { timeoutMs, maxBodyBytes } = req;
     const d = deadline(timeoutMs, req.signal);
     try {
+      // net.connect does no lookup for an IP literal: check it here.
+      const host = new URL(req.url).hostname;
+      if (check && parseIp(host)) await check(host.replace(/^\[|\]$/g, ""));
       const res = await undiciRequest(req.url, {
         dispatcher: agent,
         method: "POST",
@@ -125,5 +110,6 @@ export function createUndiciHttpClient(options: UndiciHttpClientOptions = {}): H
     async close() {
       await agent.close();
     },
+    guarded: (guard) => createUndiciHttpClient(options, guard),
   };
 }

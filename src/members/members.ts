@@ -9,6 +9,8 @@ import { members } from "../db/schema.ts";
 import type { Queryable } from "../db/types.ts";
 import { ConfigChanges, configWrite } from "../config/changes.ts";
 import { ReadThrough } from "../config/read-through.ts";
+import { grantHostSchema } from "../reach/hosts.ts";
+import { evidenceTypeNameSchema } from "../catalog/evidence-types.ts";
 
 export const MEMBER_KINDS = ["window", "department", "auditor", "supervisor", "consent-collector", "admin"] as const;
 export type MemberKind = (typeof MEMBER_KINDS)[number];
@@ -26,6 +28,20 @@ export const jwksSchema = z
   .object({ keys: z.array(publicJwkSchema).max(10) })
   .refine((j) => new Set(j.keys.map((k) => k.kid)).size === j.keys.length, { message: "kid values must be unique", path: ["keys"] });
 
+const unique = (list: readonly string[]) => new Set(list).size === list.length;
+
+/**
+ * A department's grants (PROTOCOL §4): the evidence types it issues, and the hosts its adapters
+ * may reach (host names, IP addresses, CIDR ranges; no wildcards). Set by an admin only.
+ */
+export const grantsSchema = z
+  .object({
+    evidenceTypes: z.array(evidenceTypeNameSchema).max(200).refine(unique, "evidence types must be unique"),
+    hosts: z.array(grantHostSchema).max(200).refine(unique, "hosts must be unique"),
+  })
+  .strict();
+export type Grants = z.infer<typeof grantsSchema>;
+
 export const memberBodySchema = z
   .object({
     kind: z.enum(MEMBER_KINDS),
@@ -33,15 +49,24 @@ export const memberBodySchema = z
     region: regionSchema.optional(),
     jwks: jwksSchema,
     enabled: z.boolean().default(true),
+    /** Departments only. Omitted on a PUT of an existing department: its grants stay as they are. */
+    grants: grantsSchema.optional(),
   })
   .strict()
   .refine((m) => m.region !== undefined || (m.kind !== "window" && m.kind !== "department"), {
     message: "windows and departments must have a region",
     path: ["region"],
+  })
+  .refine((m) => m.grants === undefined || m.kind === "department", {
+    message: "only departments carry grants",
+    path: ["grants"],
   });
 
 export type MemberBody = z.infer<typeof memberBodySchema>;
 export type PublicJwk = z.infer<typeof publicJwkSchema>;
+
+/** What a department without grants has: nothing (it can register no adapter that will be asked). */
+export const NO_GRANTS: Grants = { evidenceTypes: [], hosts: [] };
 
 export interface Member {
   id: string;
@@ -50,6 +75,8 @@ export interface Member {
   region: string | null;
   jwks: { keys: PublicJwk[] };
   enabled: boolean;
+  /** Departments only (absent for other kinds). */
+  grants?: Grants;
   createdAt: string;
   updatedAt: string;
 }
@@ -62,19 +89,24 @@ function toMember(row: typeof members.$inferSelect): Member {
     region: row.region,
     jwks: row.jwks as { keys: PublicJwk[] },
     enabled: row.enabled,
+    ...(row.kind === "department" ? { grants: row.grants ?? NO_GRANTS } : {}),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
 }
 
 /**
- * Creates or replaces a member. Returns whether it was created.
+ * Creates or replaces a member. Returns whether it was created. A department's grants are
+ * replaced only when `grants` is given: a PUT that rotates a department's keys must not revoke
+ * what it issues. A member that stops being a department loses its grants.
  * @example
  * await putMember(db, "nanguan-window-01", { kind: "window", name: "南关区政务服务中心 01", region: "220102", jwks, enabled: true });
  */
 export async function putMember(db: Queryable, id: string, body: MemberBody): Promise<{ member: Member; created: boolean }> {
-  const values = { kind: body.kind, name: body.name, region: body.region ?? null, jwks: body.jwks, enabled: body.enabled };
-  const existing = await db.select({ id: members.id }).from(members).where(eq(members.id, id));
+  const existing = await db.select({ id: members.id, kind: members.kind, grants: members.grants }).from(members).where(eq(members.id, id));
+  const kept = existing[0]?.kind === "department" ? existing[0].grants : null;
+  const grants = body.kind === "department" ? (body.grants ?? kept ?? NO_GRANTS) : null;
+  const values = { kind: body.kind, name: body.name, region: body.region ?? null, jwks: body.jwks, enabled: body.enabled, grants };
   // Member caches in this process read again at once: a key removed or a member disabled here
   // takes effect on the next request, before the NOTIFY comes back.
   const [row] = await configWrite(

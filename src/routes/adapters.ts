@@ -11,11 +11,13 @@ import { memberIdSchema } from "../members/members.ts";
 import { adapterBodySchema, getAdapter, listAdapterVersions, putAdapter } from "../sources/store.ts";
 import { checkAdapter, getAdapterStatus, listAdapterStatus } from "../sources/status.ts";
 import { keepSealed } from "../sources/keep-sealed.ts";
-import { jsonContent, signedProblems, type RouteKit } from "./kit.ts";
+import { CHECK_CODES, type CheckCode } from "../sources/check-report.ts";
+import { jsonContent, problem, signedProblems, type RouteKit } from "./kit.ts";
 
 const checkStepSchema = z.object({
   step: z.enum(["config", "reachability", "probe", "schema", "signature"]),
   status: z.enum(["pass", "fail", "skip"]),
+  code: z.enum(Object.keys(CHECK_CODES) as [CheckCode, ...CheckCode[]]).optional().describe("A failed step's stable code (docs/departments.md); the report never carries socket errors or statuses"),
   detail: z.string(),
   ms: z.number().optional(),
 });
@@ -56,7 +58,11 @@ const healthSchema = z
     }),
   })
   .describe("What this gateway process has seen (each process keeps its own breaker and statistics)");
-const adapterStatusSchema = adapterSchema.extend({ state: z.enum(["enabled", "disabled", "failing"]), health: healthSchema });
+const adapterStatusSchema = adapterSchema.extend({
+  state: z.enum(["enabled", "disabled", "not-granted", "failing"]).describe("not-granted: enabled, but never asked: its department is disabled or granted none of its evidence types (PROTOCOL §4)"),
+  notGranted: z.array(z.string()).describe("Its evidence types the gateway does not ask it for (not in the department's grants.evidenceTypes; all of them while the department is disabled)"),
+  health: healthSchema,
+});
 const versionSchema = z.object({
   version: z.number().int(),
   department: z.string(),
@@ -75,7 +81,7 @@ const notFoundProblem = { 404: jsonContent(z.object({}), "No such adapter (or it
 const notYours = (id: string) => new HurenError("forbidden", 403, "Forbidden", `adapter "${id}" belongs to another department`);
 
 export function registerAdapterRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
-  const { db, secrets, resolver, gatewayId, now } = kit.deps;
+  const { db, secrets, resolver, gatewayId, now, reach } = kit.deps;
 
   /** The adapter if the caller may see it; else 404, so departments cannot probe others' ids. */
   const visible = async (id: string, caller: { id: string; kind: string }) => {
@@ -97,8 +103,11 @@ export function registerAdapterRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
         200: jsonContent(adapterSchema, "Changed (a new version), or unchanged"),
         201: jsonContent(adapterSchema, "Created"),
         ...signedProblems,
+        403: problem("forbidden-for-kind; forbidden (another department's adapter); evidence-type-not-granted (a department registering a type it was not granted, PROTOCOL §4)"),
         409: jsonContent(z.object({}), "Another enabled adapter answers for one of these types in this region"),
-        422: jsonContent(z.object({}), "Invalid config, unknown department or evidence type, claim mapping that does not fit"),
+        422: problem(
+          "invalid-adapter-config, unknown-evidence-type (unknown department or evidence type, claim mapping that does not fit); host-not-granted (a host outside the department's grants.hosts, or never reachable, for admins too: link-local, metadata, the gateway's own database; PROTOCOL §4)",
+        ),
       },
     }),
     async (c) => {
@@ -109,7 +118,7 @@ export function registerAdapterRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
         const existing = await getAdapter(db, id);
         if (body.department !== caller.id || (existing && existing.department !== caller.id)) throw notYours(id);
       }
-      const { created, adapter } = await putAdapter(db, secrets, id, body, caller.id);
+      const { created, adapter } = await putAdapter(db, secrets, id, body, { id: caller.id, kind: caller.kind }, { reach });
       return c.json(adapter, created ? 201 : 200);
     },
   );
@@ -181,8 +190,12 @@ export function registerAdapterRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
     async (c) => {
       const { id } = c.req.valid("param");
       await visible(id, c.get("caller").member);
-      const report = await checkAdapter({ db, secrets, resolver, gatewayId, now }, id);
+      const failures: string[] = [];
+      // The raw failure (socket error, status, SQLSTATE) is the operator's, in the request's log
+      // event; the department gets the stable code only (src/sources/check-report.ts).
+      const report = await checkAdapter({ db, secrets, resolver, gatewayId, now }, id, (step, detail) => failures.push(`${step}: ${detail}`));
       c.get("logFields").check = report.ok ? "pass" : "fail";
+      if (failures.length) c.get("logFields").checkFailures = failures;
       return c.json(report, 200);
     },
   );

@@ -21,7 +21,8 @@ export const problemSchema = z.object({
   "violated-policies": z.array(z.enum(["member", "uid"])).optional(),
 });
 
-const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: problemSchema } } });
+/** A response that is an RFC 9457 problem (`type` names it). */
+export const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: problemSchema } } });
 
 /** The problems any signed route can answer. */
 export const signedProblems = {

@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { AppEnv } from "../http/middleware.ts";
 import { notFound } from "../errors.ts";
 import { getMember, listMembers, memberBodySchema, memberIdSchema, putMember } from "../members/members.ts";
-import { jsonContent, signedProblems, type RouteKit } from "./kit.ts";
+import { jsonContent, problem, signedProblems, type RouteKit } from "./kit.ts";
 
 const memberSchema = z.object({
   id: z.string(),
@@ -16,6 +16,10 @@ const memberSchema = z.object({
   region: z.string().nullable(),
   jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }),
   enabled: z.boolean(),
+  grants: z
+    .object({ evidenceTypes: z.array(z.string()), hosts: z.array(z.string()) })
+    .optional()
+    .describe("Departments only (PROTOCOL §4): the evidence types it issues and the hosts (names, IP addresses, CIDR ranges) its adapters may reach"),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -30,11 +34,19 @@ export function registerMemberRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKit) {
       method: "put",
       path: "/v1/members/{id}",
       tags: ["members"],
-      summary: "Register or replace a member (admin). Rotate keys by adding the new key, then removing the old.",
+      summary:
+        "Register or replace a member (admin). Rotate keys by adding the new key, then removing the old. A department's `grants` (evidence types it issues, hosts its adapters may reach) are set here, by an admin only; a PUT without `grants` keeps the department's current grants.",
       security,
       middleware: kit.signed(["admin"], true),
       request: { params: idParam, body: { content: { "application/json": { schema: memberBodySchema } }, required: true } },
-      responses: { 200: jsonContent(memberSchema, "Replaced"), 201: jsonContent(memberSchema, "Created"), ...signedProblems },
+      responses: {
+        200: jsonContent(memberSchema, "Replaced"),
+        201: jsonContent(memberSchema, "Created"),
+        ...signedProblems,
+        400: problem(
+          `${signedProblems[400].description}. For members, validation-failed also covers grants on a member that is not a department, a wildcard or malformed host, a link-local range in grants.hosts`,
+        ),
+      },
     }),
     async (c) => {
       const { member, created } = await putMember(db, c.req.valid("param").id, c.req.valid("json"));

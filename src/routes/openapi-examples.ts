@@ -16,6 +16,26 @@ export interface OperationExamples {
 }
 
 const member = { id: "nanguan-window-01", kind: "window", name: "南关区政务服务中心 01 号窗口", region: "220102", jwks: { keys: [ED25519] }, enabled: true, createdAt: NOW, updatedAt: NOW };
+/** A department with its grants (PROTOCOL §4): what it issues, and where its adapters may connect. */
+const departmentMember = {
+  id: "cc-civil-affairs",
+  kind: "department",
+  name: "长春市民政局",
+  region: "220100",
+  jwks: { keys: [{ ...ED25519, kid: "minzheng-2026-01" }] },
+  enabled: true,
+  grants: { evidenceTypes: ["subsistence-allowance.certificate"], hosts: ["minzheng.example.gov.cn", "10.12.0.0/16"] },
+  createdAt: NOW,
+  updatedAt: NOW,
+};
+const problemOf = (code: string, status: number, title: string, detail: string, errors?: { path: string; message: string }[]) => ({
+  type: `https://huren.dev/problems/${code}`,
+  title,
+  status,
+  detail,
+  requestId: "req_01JD8Q5W3G7R2N4K6M8P0S2T4V",
+  ...(errors ? { errors } : {}),
+});
 const adapter = {
   id: "cc-civil-affairs-http",
   department: "cc-civil-affairs",
@@ -57,7 +77,24 @@ const health = {
   inFlight: 1,
   recent: { windowSeconds: 300, lookups: 1840, failures: 3, errorRate: 0.0016, latencyMs: { p50: 38, p95: 120, max: 2950 }, errors: { timeout: 3 }, lastError: { code: "timeout", at: NOW } },
 };
-const adapterStatus = { ...adapter, lastCheck: check, state: "enabled", health };
+const adapterStatus = { ...adapter, lastCheck: check, state: "enabled", notGranted: [], health };
+/** A failed check as a department sees it: a stable code per failed step, nothing the gateway's sockets saw. */
+const failedCheck = {
+  ok: false,
+  outcome: "failed",
+  adapter: "cc-civil-affairs-http",
+  kind: "http",
+  version: 4,
+  checkedAt: NOW,
+  ms: 3004,
+  steps: [
+    { step: "config", status: "pass", detail: "valid http config for subsistence-allowance.certificate, timeout 3000 ms" },
+    { step: "reachability", status: "fail", code: "timeout", detail: "no complete answer within the adapter's timeout", ms: 3001 },
+    { step: "probe", status: "skip", detail: "not reached" },
+    { step: "schema", status: "skip", detail: "not reached" },
+    { step: "signature", status: "skip", detail: "not reached" },
+  ],
+};
 const matter = {
   code: "220100-public-rental-housing",
   name: "公共租赁住房申请 Public rental housing application",
@@ -119,9 +156,16 @@ const BASE_EXAMPLES: Record<string, OperationExamples> = {
       },
     },
   },
-  "PUT /v1/members/{id}": { request: { kind: "window", name: member.name, region: "220102", jwks: { keys: [ED25519] }, enabled: true }, responses: { 200: member, 201: member } },
-  "GET /v1/members/{id}": { responses: { 200: member } },
-  "GET /v1/members": { responses: { 200: { members: [member] } } },
+  "PUT /v1/members/{id}": {
+    request: { kind: departmentMember.kind, name: departmentMember.name, region: departmentMember.region, jwks: departmentMember.jwks, enabled: true, grants: departmentMember.grants },
+    responses: {
+      200: departmentMember,
+      201: departmentMember,
+      400: problemOf("validation-failed", 400, "Validation failed", "The request is not valid", [{ path: "grants.hosts.0", message: "wildcards are not allowed: grant each host name, or a CIDR range" }]),
+    },
+  },
+  "GET /v1/members/{id}": { responses: { 200: departmentMember } },
+  "GET /v1/members": { responses: { 200: { members: [departmentMember, member] } } },
   "PUT /v1/catalog/evidence-types/{type}": {
     request: {
       name: "老年人优待证 Senior citizen card",
@@ -134,10 +178,26 @@ const BASE_EXAMPLES: Record<string, OperationExamples> = {
   "PUT /v1/catalog/matters/{code}": { request: { name: matter.name, region: matter.region, requirements: matter.requirements }, responses: { 200: matter, 201: matter } },
   "GET /v1/catalog/matters/{code}": { responses: { 200: matter } },
   "GET /v1/catalog/matters": { responses: { 200: { matters: [matter] } } },
-  "PUT /v1/adapters/{id}": { request: { department: adapter.department, kind: "http", evidenceTypes: adapter.evidenceTypes, config: adapter.config, enabled: true }, responses: { 200: adapter, 201: adapter } },
+  "PUT /v1/adapters/{id}": {
+    request: { department: adapter.department, kind: "http", evidenceTypes: adapter.evidenceTypes, config: adapter.config, enabled: true },
+    responses: {
+      200: adapter,
+      201: adapter,
+      403: problemOf("evidence-type-not-granted", 403, "Evidence type not granted", "this department is not granted subsistence-allowance.certificate (an admin sets grants.evidenceTypes)", [
+        { path: "evidenceTypes.0", message: "evidence type not granted" },
+      ]),
+      422: problemOf(
+        "host-not-granted",
+        422,
+        "Host not granted",
+        "the adapter's endpoint host is not one this department may reach (grants.hosts), or is never reachable (link-local and metadata addresses, the gateway's own database)",
+        [{ path: "config.endpoint", message: "host not granted" }],
+      ),
+    },
+  },
   "GET /v1/adapters/{id}": { responses: { 200: adapterStatus } },
   "GET /v1/adapters": { responses: { 200: { adapters: [adapterStatus] } } },
-  "POST /v1/adapters/{id}/check": { responses: { 200: check } },
+  "POST /v1/adapters/{id}/check": { responses: { 200: failedCheck } },
   "PUT /v1/policies/{id}": { request: policy },
   "POST /v1/policies/evaluate": {
     request: { requester: "nanguan-window-01", uid: "clerk-007", matter: "220100-public-rental-housing", evidence: [{ type: "subsistence-allowance.certificate", fields: ["validUntil"] }], at: NOW },

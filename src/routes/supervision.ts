@@ -84,8 +84,10 @@ export function registerSupervisionRoutes(app: OpenAPIHono<AppEnv>, kit: RouteKi
         path: `/v1/supervision/cards/{id}/${action}`,
         tags,
         security,
-        summary: action === "close" ? "Close a card with a note" : "Acknowledge a card with a note",
-        middleware: kit.signed(READERS, true),
+        summary: action === "close" ? "Close a card with a note (supervisor)" : "Acknowledge a card with a note (supervisor)",
+        // PROTOCOL §10: the supervision office acts on cards; an admin reads them but does not
+        // close what supervision opened (least privilege, issue #10 route × kind table).
+        middleware: kit.signed(["supervisor"], true),
         request: { params: cardId, body: { content: { "application/json": { schema: noteBody } }, required: true } },
         responses: { 200: jsonContent(figures, "The card"), ...signedProblems, 404: problem("card-not-found: no such card"), 409: problem("card-closed: a closed card takes no more actions") },
       }),

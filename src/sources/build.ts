@@ -22,6 +22,8 @@ export interface BuildInput {
   /** The full config (sealed parts opened), as stored: validated again here. */
   config: unknown;
   evidenceTypes: string[];
+  /** An admin registered the adapter's host beyond the department's grant (connections allow it). */
+  beyondGrants?: boolean;
 }
 
 /** The limits a kind's config asks for, with defaults. */

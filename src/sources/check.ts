@@ -15,6 +15,7 @@ import type { ProbeConfig } from "../adapters/limits.ts";
 import { checkAgainstCatalog, parseAdapterConfig, type AdapterKind } from "./store.ts";
 import type { BuildInput } from "./build.ts";
 import type { ResilientSource } from "./resilience.ts";
+import { failureOf, type CheckCode } from "./check-report.ts";
 
 export type StepName = "config" | "reachability" | "probe" | "schema" | "signature";
 export type StepStatus = "pass" | "fail" | "skip";
@@ -22,6 +23,9 @@ export type StepStatus = "pass" | "fail" | "skip";
 export interface CheckStep {
   step: StepName;
   status: StepStatus;
+  /** A failed step's stable code (./check-report.ts). */
+  code?: CheckCode;
+  /** Person-free, and for failures only the code's fixed sentence: nothing the sockets saw. */
   detail: string;
   ms?: number;
 }
@@ -65,6 +69,11 @@ export interface ConformanceInput {
   now?: () => Date;
   /** Called as each step completes (the CLI prints it). */
   onStep?(step: CheckStep): void;
+  /**
+   * What a failed step's code stands for, as the adapter saw it (socket errors, statuses,
+   * SQLSTATEs): for the operator's log, or the department's own `huren check`, never the report.
+   */
+  onFailure?(step: StepName, detail: string): void;
   /** A problem found before the check (e.g. an evidence type gone from the catalog): fails `config`. */
   problem?: string;
 }
@@ -132,7 +141,7 @@ export async function runConformanceCheck(input: ConformanceInput): Promise<Chec
     if (probeType && !types.includes(probeType)) throw new Error(`probe.evidenceType "${probeType}" is not one of the adapter's evidence types`);
     source = input.build({ id: input.id, kind: input.kind, config, evidenceTypes: types });
   } catch (err) {
-    add({ step: "config", status: "fail", detail: configProblem(err) });
+    add({ step: "config", status: "fail", code: "invalid-config", detail: configProblem(err) });
     skipRest(["reachability", "probe", "schema", "signature"], "config is not valid");
     return report();
   }
@@ -146,11 +155,12 @@ export async function runConformanceCheck(input: ConformanceInput): Promise<Chec
       const t = performance.now();
       const ping = await source.ping(AbortSignal.timeout(timeoutMs));
       if (!ping.ok) {
-        add({ step: "reachability", status: "fail", detail: `${ping.error}: ${ping.detail}`, ms: elapsed(t) });
+        input.onFailure?.("reachability", `${ping.error}: ${ping.detail}`);
+        add({ step: "reachability", status: "fail", ...failureOf(input.kind, { outcome: "unavailable", error: ping.error, detail: ping.detail }), ms: elapsed(t) });
         skipRest(["probe", "schema", "signature"], "not reached");
         return report();
       }
-      add({ step: "reachability", status: "pass", detail: ping.detail, ms: elapsed(t) });
+      add({ step: "reachability", status: "pass", detail: ping.detail.replace(/^PostgreSQL [^,]*, /, ""), ms: elapsed(t) });
       reachedBefore = true;
     }
 
@@ -164,17 +174,20 @@ export async function runConformanceCheck(input: ConformanceInput): Promise<Chec
     const ms = elapsed(t);
     const answered = input.kind === "fixture" ? "fixture records loaded" : "the department answered";
     if (result.outcome === "unavailable") {
+      const failure = failureOf(input.kind, result);
       if (!reachedBefore) {
         if (UNREACHED.has(result.error)) {
-          add({ step: "reachability", status: "fail", detail: `${result.error}: ${result.detail}`, ms });
+          input.onFailure?.("reachability", `${result.error}: ${result.detail}`);
+          add({ step: "reachability", status: "fail", ...failure, ms });
           skipRest(["probe", "schema", "signature"], "not reached");
           return report();
         }
         add({ step: "reachability", status: "pass", detail: answered, ms });
       }
-      add({ step: "probe", status: "fail", detail: `lookup of ${who} for ${def.type}: ${result.error}: ${result.detail}`, ms });
+      input.onFailure?.("probe", `${result.error}: ${result.detail}`);
+      add({ step: "probe", status: "fail", code: failure.code, detail: `lookup of ${who} for ${def.type}: ${failure.detail}`, ms });
       add({ step: "schema", status: "skip", detail: "no answer to check" });
-      add(result.error === "bad-signature" ? { step: "signature", status: "fail", detail: result.detail } : { step: "signature", status: "skip", detail: "no answer to check" });
+      add(result.error === "bad-signature" ? { step: "signature", status: "fail", ...failure } : { step: "signature", status: "skip", detail: "no answer to check" });
       return report();
     }
     if (!reachedBefore) add({ step: "reachability", status: "pass", detail: answered, ms });
@@ -187,6 +200,7 @@ export async function runConformanceCheck(input: ConformanceInput): Promise<Chec
       add({
         step: "probe",
         status: expected ? "pass" : "fail",
+        ...(expected ? {} : { code: "unexpected-result" as const }),
         detail: `lookup of ${who} for ${def.type}: ${outcome}${expected ? "" : `, expected ${expect === "found" ? "found" : "not found"}`}`,
         ms,
       });
@@ -199,7 +213,7 @@ export async function runConformanceCheck(input: ConformanceInput): Promise<Chec
       add(
         checked.ok
           ? { step: "schema", status: "pass", detail: `claims fit ${def.type} (${Object.keys(checked.claims).join(", ") || "none sent"})` }
-          : { step: "schema", status: "fail", detail: `claims do not fit ${def.type} at ${checked.errors.map((e) => `${e.path || "(root)"}: ${e.message}`).join("; ")}` },
+          : { step: "schema", status: "fail", code: "schema-mismatch", detail: `claims do not fit ${def.type} at ${checked.errors.map((e) => `${e.path || "(root)"}: ${e.message}`).join("; ")}` },
       );
     } else add({ step: "schema", status: "skip", detail: "no record found, so no claims to check" });
 

@@ -5,7 +5,7 @@
  * database. Breakers and stats live here, in process memory: each gateway process judges the
  * departments by what it saw itself.
  */
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { adapters, members } from "../db/schema.ts";
 import type { Db, Queryable } from "../db/types.ts";
 import type { Secrets } from "../crypto/secrets.ts";
@@ -26,13 +26,23 @@ export interface AdapterRoute {
   departmentRegion: string | null;
 }
 
-/** Every enabled adapter with its department's region: one query, what the config cache holds. */
+/**
+ * Every enabled adapter of an enabled department, answering only for the evidence types its
+ * department is granted (§4), with the department's region: one query, what the config cache
+ * holds. Grants live on the members table, so a grant changed anywhere reaches every process
+ * with the members NOTIFY (src/config/cache.ts reads routes again on members and adapters changes).
+ */
 export async function loadAdapterRoutes(db: Queryable): Promise<AdapterRoute[]> {
-  return db
-    .select({ id: adapters.id, version: adapters.version, department: adapters.department, evidenceTypes: adapters.evidenceTypes, departmentRegion: members.region })
+  const rows = await db
+    .select({ id: adapters.id, version: adapters.version, department: adapters.department, evidenceTypes: adapters.evidenceTypes, departmentRegion: members.region, grants: members.grants })
     .from(adapters)
     .innerJoin(members, eq(members.id, adapters.department))
-    .where(eq(adapters.enabled, true));
+    .where(and(eq(adapters.enabled, true), eq(members.enabled, true), eq(members.kind, "department")));
+  return rows.flatMap(({ grants, ...row }) => {
+    const granted = grants?.evidenceTypes ?? [];
+    const evidenceTypes = row.evidenceTypes.filter((t) => granted.includes(t));
+    return evidenceTypes.length ? [{ ...row, evidenceTypes }] : [];
+  });
 }
 
 export interface ResolvedSource {
@@ -60,8 +70,8 @@ export interface SourceResolverDeps {
   secrets: Secrets;
   /** The enabled adapters, e.g. from the config cache; default {@link loadAdapterRoutes} on every resolve. */
   routes?: () => Promise<AdapterRoute[]>;
-  /** Everything a source needs but its config, for one department. */
-  context(department: string): AdapterContext;
+  /** Everything a source needs but its config, for one department's adapter. */
+  context(department: string, adapter: { beyondGrants: boolean }): AdapterContext;
   /** Hears every lookup of a live source (metrics): `ms` null when the department was not asked. */
   onLookup?: (adapterId: string, ms: number | null, code: string | undefined) => void;
 }
@@ -130,7 +140,7 @@ export class SourceResolver {
     if (previous?.version === record.version) return previous;
     // The version read with the config, not the one read a moment earlier: a change in between
     // must not be ledgered under the old number.
-    const entry = { version: record.version, source: buildResilientSource(record, this.deps.context(record.department), this.statsFor(id)) };
+    const entry = { version: record.version, source: buildResilientSource(record, this.deps.context(record.department, record), this.statsFor(id)) };
     this.built.set(id, entry);
     // Lookups still running on the old version finish on it; its pool closes gracefully.
     void previous?.source.close?.()?.catch(() => {});
@@ -149,7 +159,7 @@ export class SourceResolver {
    * check runs against, so checking never trips or resets the live circuit by itself.
    */
   buildDetached(input: BuildInput & { department: string }): ResilientSource {
-    return buildResilientSource(input, this.deps.context(input.department));
+    return buildResilientSource(input, this.deps.context(input.department, { beyondGrants: input.beyondGrants ?? false }));
   }
 
   /** The live source's circuit is closed again (a check just passed for this version). */

@@ -6,14 +6,17 @@
  * adapter itself, so the `adapterVersion` in a ledger entry always names a config that existed.
  */
 import canonicalize from "canonicalize";
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { adapters, adapterVersions } from "../db/schema.ts";
 import type { Queryable } from "../db/types.ts";
 import type { Secrets } from "../crypto/secrets.ts";
 import { HurenError, type FieldError } from "../errors.ts";
 import { configWrite } from "../config/changes.ts";
-import { getMember, memberIdSchema } from "../members/members.ts";
+import { getMember, memberIdSchema, NO_GRANTS, type Member, type MemberKind } from "../members/members.ts";
+import { parseConnectionString } from "../adapters/sql-config.ts";
+import { compileHostGrant } from "../reach/hosts.ts";
+import { Reach, ReachError, type ReachTarget } from "../reach/guard.ts";
 import { getEvidenceType } from "../catalog/store.ts";
 import type { EvidenceTypeDef } from "../catalog/evidence-types.ts";
 import { httpConfigSchema } from "../adapters/http.ts";
@@ -120,26 +123,108 @@ async function loadDefs(db: Queryable, types: string[]): Promise<EvidenceTypeDef
 const same = (a: unknown, b: unknown) => canonicalize(a) === canonicalize(b);
 
 /**
+ * pg advisory lock key for "adapter registrations" (ASCII "hurenadp"): held for the rest of the
+ * writing transaction, so two PUTs cannot both see "no other enabled adapter for this type in
+ * this region" and both commit (§4: exactly one answers). PGlite has one connection, where the
+ * lock is free and the transactions are serial anyway.
+ */
+export const ADAPTER_LOCK = 0x68757265_6e616470n;
+
+/** Where an adapter's config connects to (http endpoint, sql host), or undefined (fixture). */
+export function reachTarget(kind: AdapterKind, config: Record<string, unknown>): ReachTarget | undefined {
+  if (kind === "http") {
+    const url = new URL(config.endpoint as string);
+    return { host: url.hostname.replace(/^\[|\]$/g, ""), port: url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80 };
+  }
+  if (kind === "sql") {
+    const target = parseConnectionString(config.connectionString as string);
+    return typeof target === "string" ? undefined : { host: target.host, port: target.port, database: target.database };
+  }
+  return undefined;
+}
+
+const hostNotGranted = (kind: AdapterKind) =>
+  new HurenError(
+    "host-not-granted",
+    422,
+    "Host not granted",
+    `the adapter's ${kind === "http" ? "endpoint host" : "database host"} is not one this department may reach (grants.hosts), or is never reachable (link-local and metadata addresses, the gateway's own database)`,
+    { errors: [{ path: kind === "http" ? "config.endpoint" : "config.connectionString", message: "host not granted" }] },
+  );
+
+/** Who registers: departments stay within their grants (§4); admins (and the bootstrap file) may go beyond. */
+export interface AdapterWriter {
+  id: string;
+  kind: MemberKind | "bootstrap";
+}
+
+export interface PutAdapterOptions {
+  /** Resolves and judges hosts; default: IP literals and granted names only (no resolver). */
+  reach?: Reach;
+}
+
+/**
+ * The grant checks of §4 for a registration. Returns whether the host lies beyond the
+ * department's grant (allowed for admins only, and remembered so connections allow it too).
+ * @throws HurenError evidence-type-not-granted (403), host-not-granted (422)
+ */
+async function checkGrants(department: Member, body: AdapterBody, config: Record<string, unknown>, writer: AdapterWriter, reach: Reach): Promise<boolean> {
+  const grants = department.grants ?? NO_GRANTS;
+  const byDepartment = writer.kind === "department";
+  if (byDepartment) {
+    const missing = body.evidenceTypes.filter((t) => !grants.evidenceTypes.includes(t));
+    if (missing.length) {
+      throw new HurenError("evidence-type-not-granted", 403, "Evidence type not granted", `this department is not granted ${missing.join(", ")} (an admin sets grants.evidenceTypes)`, {
+        errors: missing.map((t) => ({ path: `evidenceTypes.${body.evidenceTypes.indexOf(t)}`, message: "evidence type not granted" })),
+      });
+    }
+  }
+  const target = reachTarget(body.kind, config);
+  if (!target) return false;
+  try {
+    await reach.check(target, { grant: compileHostGrant(grants.hosts) }, "register");
+    return false;
+  } catch (err) {
+    if (!(err instanceof ReachError)) throw err;
+    if (byDepartment || err.reason === "never-reachable" || err.reason === "own-database") throw hostNotGranted(body.kind);
+  }
+  // An admin beyond the grant: still never link-local, metadata or the gateway's own database.
+  try {
+    await reach.check(target, { grant: undefined }, "register");
+  } catch (err) {
+    if (err instanceof ReachError) throw hostNotGranted(body.kind);
+    throw err;
+  }
+  return true;
+}
+
+/**
  * Validates and stores an adapter. A change is a new version (kept in adapter_versions, same
  * transaction); a PUT of exactly what is stored changes nothing and answers the current version.
- * @throws HurenError invalid-adapter-config | unknown-evidence-type (422), conflict (409)
+ * A department registers only within its grants; an admin (or the bootstrap file) may go beyond
+ * them, except to never-reachable hosts (§4).
+ * @throws HurenError evidence-type-not-granted (403), invalid-adapter-config | unknown-evidence-type | host-not-granted (422), conflict (409)
  * @example
- * const { created, adapter } = await putAdapter(db, secrets, "cc-dibao-sql", body, "test-admin");
+ * const { created, adapter } = await putAdapter(db, secrets, "cc-dibao-sql", body, { id: "test-admin", kind: "admin" });
  */
 export async function putAdapter(
   db: Queryable,
   secrets: Secrets,
   id: string,
   body: AdapterBody,
-  changedBy?: string,
+  writer: AdapterWriter = { id: "bootstrap", kind: "bootstrap" },
+  options: PutAdapterOptions = {},
 ): Promise<{ created: boolean; changed: boolean; adapter: AdapterRecord }> {
   const department = await getMember(db, body.department);
   if (!department || department.kind !== "department") {
     throw invalid("department", `"${body.department}" is not a registered department`);
   }
+  if (writer.kind === "department" && writer.id !== department.id) throw new HurenError("forbidden", 403, "Forbidden", `adapter "${id}" belongs to another department`);
   const defs = await loadDefs(db, body.evidenceTypes);
   const config = parseAdapterConfig(body.kind, body.config);
   checkAgainstCatalog(body.kind, config, defs);
+  const beyondGrants = await checkGrants(department, body, config, writer, options.reach ?? new Reach());
+  const changedBy = writer.id;
 
   const sealedPart: Record<string, unknown> = {};
   const publicPart: Record<string, unknown> = {};
@@ -152,11 +237,12 @@ export async function putAdapter(
 
   // This process's resolver picks from fresh rows at once (the NOTIFY tells the other processes).
   return configWrite("adapters", db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${ADAPTER_LOCK.toString()}::bigint)`);
     const [existing] = await tx.select().from(adapters).where(eq(adapters.id, id));
     if (existing) {
       const opened = existing.sealedSecrets ? (JSON.parse(await secrets.unseal(existing.sealedSecrets)) as object) : {};
-      const current = { department: existing.department, kind: existing.kind, evidenceTypes: existing.evidenceTypes, enabled: existing.enabled, config: { ...existing.config, ...opened } };
-      const wanted = { department: body.department, kind: body.kind, evidenceTypes: body.evidenceTypes, enabled: body.enabled, config };
+      const current = { department: existing.department, kind: existing.kind, evidenceTypes: existing.evidenceTypes, enabled: existing.enabled, config: { ...existing.config, ...opened }, beyondGrants: existing.beyondGrants };
+      const wanted = { department: body.department, kind: body.kind, evidenceTypes: body.evidenceTypes, enabled: body.enabled, config, beyondGrants };
       if (same(current, wanted)) return { created: false, changed: false, adapter: toRecord(existing) };
     }
 
@@ -175,7 +261,7 @@ export async function putAdapter(
     }
 
     const sealedSecrets = Object.keys(sealedPart).length ? await secrets.seal(JSON.stringify(sealedPart)) : null;
-    const values = { department: body.department, kind: body.kind, evidenceTypes: body.evidenceTypes, config: publicPart, sealedSecrets, enabled: body.enabled };
+    const values = { department: body.department, kind: body.kind, evidenceTypes: body.evidenceTypes, config: publicPart, sealedSecrets, enabled: body.enabled, beyondGrants };
     if (existing) {
       // Adapters registered before versions were kept get their current version recorded first.
       await tx.insert(adapterVersions).values(versionRow(existing, null)).onConflictDoNothing();
@@ -188,7 +274,7 @@ export async function putAdapter(
           .returning()
       : await tx.insert(adapters).values({ id, ...values }).onConflictDoNothing().returning();
     if (!row) throw new HurenError("conflict", 409, "Concurrent change", `adapter "${id}" was changed concurrently; retry`);
-    await tx.insert(adapterVersions).values(versionRow(row, changedBy ?? null));
+    await tx.insert(adapterVersions).values(versionRow(row, changedBy));
     return { created: !existing, changed: true, adapter: toRecord(row) };
   }));
 }
@@ -265,6 +351,7 @@ export async function loadAdapterConfig(db: Queryable, secrets: Secrets, id: str
     evidenceTypes: row.evidenceTypes,
     version: row.version,
     enabled: row.enabled,
+    beyondGrants: row.beyondGrants,
     config: { ...row.config, ...sealed },
   };
 }

@@ -98,6 +98,28 @@ describe.skipIf(!hasChromium)("administration in Chromium", () => {
     await page.close();
   }, 120_000);
 
+  it("an admin changes a department's grant through the diff", async () => {
+    const page = await rig.signedIn(admin);
+    await page.goto(`${rig.base}/console/admin/members/cc-housing`);
+    const hosts = await page.inputValue(".grants-form textarea[name=hosts]");
+    await page.fill(".grants-form textarea[name=hosts]", `${hosts}\nfangguan.changchun.gov.cn`);
+    const types = await page.inputValue(".grants-form textarea[name=evidenceTypes]");
+    await page.fill(".grants-form textarea[name=evidenceTypes]", types.split("\n").filter((t) => t !== "disability.certificate").join("\n"));
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.click(".grants-form button");
+    expect(await page.locator("tr.diff-add").allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('"fangguan.changchun.gov.cn"')]));
+    expect(await page.locator("tr.diff-del").allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('"disability.certificate"')]));
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "admin-grants-confirm");
+    await page.click("#apply");
+    expect(new URL(page.url()).pathname).toBe("/console/admin/members/cc-housing");
+    const member = (await (await rig.h.call(rig.h.admin, "GET", "/v1/members/cc-housing")).json()) as { grants: { evidenceTypes: string[]; hosts: string[] } };
+    expect(member.grants.hosts).toContain("fangguan.changchun.gov.cn");
+    expect(member.grants.evidenceTypes).not.toContain("disability.certificate");
+    expect(member.grants.evidenceTypes).toContain("housing.no-property-proof");
+    await page.close();
+  }, 120_000);
+
   it("a built-in evidence type is refused with the reason, and a policy is dry-run from its page", async () => {
     const page = await rig.signedIn(admin);
     await page.goto(`${rig.base}/console/admin/evidence-types/housing.no-property-proof`);

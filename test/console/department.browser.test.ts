@@ -75,7 +75,7 @@ describe.skipIf(!hasChromium)("department page in Chromium", () => {
     expect(await page.locator("tr[data-adapter='cc-civil-affairs-http']").textContent()).toContain("已停用");
 
     const versions = (await (await rig.h.call(rig.h.admin, "GET", "/v1/adapters/cc-civil-affairs-http/versions")).json()) as { versions: { enabled: boolean; changedBy: string }[] };
-    expect(versions.versions.at(-1)).toMatchObject({ enabled: false, changedBy: "cc-civil-affairs/minzheng-it-03" });
+    expect(versions.versions.at(-1)).toMatchObject({ enabled: false, changedBy: "cc-civil-affairs" });
     // The config's secrets and endpoint are kept: only `enabled` changed.
     await page.locator("tr[data-adapter='cc-civil-affairs-http'] button.toggle").click();
     await page.click("#apply");

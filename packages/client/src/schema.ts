@@ -211,21 +211,30 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "id": "nanguan-window-01",
-                         *       "kind": "window",
-                         *       "name": "南关区政务服务中心 01 号窗口",
-                         *       "region": "220102",
+                         *       "id": "cc-civil-affairs",
+                         *       "kind": "department",
+                         *       "name": "长春市民政局",
+                         *       "region": "220100",
                          *       "jwks": {
                          *         "keys": [
                          *           {
                          *             "kty": "OKP",
                          *             "crv": "Ed25519",
                          *             "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
-                         *             "kid": "nanguan-2026-01"
+                         *             "kid": "minzheng-2026-01"
                          *           }
                          *         ]
                          *       },
                          *       "enabled": true,
+                         *       "grants": {
+                         *         "evidenceTypes": [
+                         *           "subsistence-allowance.certificate"
+                         *         ],
+                         *         "hosts": [
+                         *           "minzheng.example.gov.cn",
+                         *           "10.12.0.0/16"
+                         *         ]
+                         *       },
                          *       "createdAt": "2026-11-21T09:30:00Z",
                          *       "updatedAt": "2026-11-21T09:30:00Z"
                          *     }
@@ -241,6 +250,11 @@ export interface paths {
                                 }[];
                             };
                             enabled: boolean;
+                            /** @description Departments only (PROTOCOL §4): the evidence types it issues and the hosts (names, IP addresses, CIDR ranges) its adapters may reach */
+                            grants?: {
+                                evidenceTypes: string[];
+                                hosts: string[];
+                            };
                             createdAt: string;
                             updatedAt: string;
                         };
@@ -366,7 +380,7 @@ export interface paths {
                 };
             };
         };
-        /** Register or replace a member (admin). Rotate keys by adding the new key, then removing the old. */
+        /** Register or replace a member (admin). Rotate keys by adding the new key, then removing the old. A department's `grants` (evidence types it issues, hosts its adapters may reach) are set here, by an admin only; a PUT without `grants` keeps the department's current grants. */
         put: {
             parameters: {
                 query?: never;
@@ -380,20 +394,29 @@ export interface paths {
                 content: {
                     /**
                      * @example {
-                     *       "kind": "window",
-                     *       "name": "南关区政务服务中心 01 号窗口",
-                     *       "region": "220102",
+                     *       "kind": "department",
+                     *       "name": "长春市民政局",
+                     *       "region": "220100",
                      *       "jwks": {
                      *         "keys": [
                      *           {
                      *             "kty": "OKP",
                      *             "crv": "Ed25519",
                      *             "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
-                     *             "kid": "nanguan-2026-01"
+                     *             "kid": "minzheng-2026-01"
                      *           }
                      *         ]
                      *       },
-                     *       "enabled": true
+                     *       "enabled": true,
+                     *       "grants": {
+                     *         "evidenceTypes": [
+                     *           "subsistence-allowance.certificate"
+                     *         ],
+                     *         "hosts": [
+                     *           "minzheng.example.gov.cn",
+                     *           "10.12.0.0/16"
+                     *         ]
+                     *       }
                      *     }
                      */
                     "application/json": {
@@ -429,6 +452,10 @@ export interface paths {
                         };
                         /** @default true */
                         enabled?: boolean;
+                        grants?: {
+                            evidenceTypes: string[];
+                            hosts: string[];
+                        };
                     };
                 };
             };
@@ -441,21 +468,30 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "id": "nanguan-window-01",
-                         *       "kind": "window",
-                         *       "name": "南关区政务服务中心 01 号窗口",
-                         *       "region": "220102",
+                         *       "id": "cc-civil-affairs",
+                         *       "kind": "department",
+                         *       "name": "长春市民政局",
+                         *       "region": "220100",
                          *       "jwks": {
                          *         "keys": [
                          *           {
                          *             "kty": "OKP",
                          *             "crv": "Ed25519",
                          *             "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
-                         *             "kid": "nanguan-2026-01"
+                         *             "kid": "minzheng-2026-01"
                          *           }
                          *         ]
                          *       },
                          *       "enabled": true,
+                         *       "grants": {
+                         *         "evidenceTypes": [
+                         *           "subsistence-allowance.certificate"
+                         *         ],
+                         *         "hosts": [
+                         *           "minzheng.example.gov.cn",
+                         *           "10.12.0.0/16"
+                         *         ]
+                         *       },
                          *       "createdAt": "2026-11-21T09:30:00Z",
                          *       "updatedAt": "2026-11-21T09:30:00Z"
                          *     }
@@ -471,6 +507,11 @@ export interface paths {
                                 }[];
                             };
                             enabled: boolean;
+                            /** @description Departments only (PROTOCOL §4): the evidence types it issues and the hosts (names, IP addresses, CIDR ranges) its adapters may reach */
+                            grants?: {
+                                evidenceTypes: string[];
+                                hosts: string[];
+                            };
                             createdAt: string;
                             updatedAt: string;
                         };
@@ -484,21 +525,30 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "id": "nanguan-window-01",
-                         *       "kind": "window",
-                         *       "name": "南关区政务服务中心 01 号窗口",
-                         *       "region": "220102",
+                         *       "id": "cc-civil-affairs",
+                         *       "kind": "department",
+                         *       "name": "长春市民政局",
+                         *       "region": "220100",
                          *       "jwks": {
                          *         "keys": [
                          *           {
                          *             "kty": "OKP",
                          *             "crv": "Ed25519",
                          *             "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
-                         *             "kid": "nanguan-2026-01"
+                         *             "kid": "minzheng-2026-01"
                          *           }
                          *         ]
                          *       },
                          *       "enabled": true,
+                         *       "grants": {
+                         *         "evidenceTypes": [
+                         *           "subsistence-allowance.certificate"
+                         *         ],
+                         *         "hosts": [
+                         *           "minzheng.example.gov.cn",
+                         *           "10.12.0.0/16"
+                         *         ]
+                         *       },
                          *       "createdAt": "2026-11-21T09:30:00Z",
                          *       "updatedAt": "2026-11-21T09:30:00Z"
                          *     }
@@ -514,17 +564,37 @@ export interface paths {
                                 }[];
                             };
                             enabled: boolean;
+                            /** @description Departments only (PROTOCOL §4): the evidence types it issues and the hosts (names, IP addresses, CIDR ranges) its adapters may reach */
+                            grants?: {
+                                evidenceTypes: string[];
+                                hosts: string[];
+                            };
                             createdAt: string;
                             updatedAt: string;
                         };
                     };
                 };
-                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input` */
+                /** @description Malformed JSON, a body that fails validation (`errors[]`), or ill-formed text (NUL, lone surrogate) in the body, URL or token: `ill-formed-input`. For members, validation-failed also covers grants on a member that is not a department, a wildcard or malformed host, a link-local range in grants.hosts */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/validation-failed",
+                         *       "title": "Validation failed",
+                         *       "status": 400,
+                         *       "detail": "The request is not valid",
+                         *       "requestId": "req_01JD8Q5W3G7R2N4K6M8P0S2T4V",
+                         *       "errors": [
+                         *         {
+                         *           "path": "grants.hosts.0",
+                         *           "message": "wildcards are not allowed: grant each host name, or a CIDR range"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -693,6 +763,34 @@ export interface paths {
                          * @example {
                          *       "members": [
                          *         {
+                         *           "id": "cc-civil-affairs",
+                         *           "kind": "department",
+                         *           "name": "长春市民政局",
+                         *           "region": "220100",
+                         *           "jwks": {
+                         *             "keys": [
+                         *               {
+                         *                 "kty": "OKP",
+                         *                 "crv": "Ed25519",
+                         *                 "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+                         *                 "kid": "minzheng-2026-01"
+                         *               }
+                         *             ]
+                         *           },
+                         *           "enabled": true,
+                         *           "grants": {
+                         *             "evidenceTypes": [
+                         *               "subsistence-allowance.certificate"
+                         *             ],
+                         *             "hosts": [
+                         *               "minzheng.example.gov.cn",
+                         *               "10.12.0.0/16"
+                         *             ]
+                         *           },
+                         *           "createdAt": "2026-11-21T09:30:00Z",
+                         *           "updatedAt": "2026-11-21T09:30:00Z"
+                         *         },
+                         *         {
                          *           "id": "nanguan-window-01",
                          *           "kind": "window",
                          *           "name": "南关区政务服务中心 01 号窗口",
@@ -726,6 +824,11 @@ export interface paths {
                                     }[];
                                 };
                                 enabled: boolean;
+                                /** @description Departments only (PROTOCOL §4): the evidence types it issues and the hosts (names, IP addresses, CIDR ranges) its adapters may reach */
+                                grants?: {
+                                    evidenceTypes: string[];
+                                    hosts: string[];
+                                };
                                 createdAt: string;
                                 updatedAt: string;
                             }[];
@@ -2169,6 +2272,7 @@ export interface paths {
                          *         ]
                          *       },
                          *       "state": "enabled",
+                         *       "notGranted": [],
                          *       "health": {
                          *         "version": 3,
                          *         "breaker": {
@@ -2229,12 +2333,22 @@ export interface paths {
                                     step: "config" | "reachability" | "probe" | "schema" | "signature";
                                     /** @enum {string} */
                                     status: "pass" | "fail" | "skip";
+                                    /**
+                                     * @description A failed step's stable code (docs/departments.md); the report never carries socket errors or statuses
+                                     * @enum {string}
+                                     */
+                                    code?: "invalid-config" | "unreachable" | "timeout" | "host-not-granted" | "bad-status" | "bad-answer" | "bad-signature" | "schema-mismatch" | "query-failed" | "fixture-unreadable" | "unexpected-result" | "adapter-error";
                                     detail: string;
                                     ms?: number;
                                 }[];
                             } | null;
-                            /** @enum {string} */
-                            state: "enabled" | "disabled" | "failing";
+                            /**
+                             * @description not-granted: enabled, but never asked: its department is disabled or granted none of its evidence types (PROTOCOL §4)
+                             * @enum {string}
+                             */
+                            state: "enabled" | "disabled" | "not-granted" | "failing";
+                            /** @description Its evidence types the gateway does not ask it for (not in the department's grants.evidenceTypes; all of them while the department is disabled) */
+                            notGranted: string[];
                             /** @description What this gateway process has seen (each process keeps its own breaker and statistics) */
                             health: {
                                 /** @description The version this gateway process runs; null if it has not used the adapter yet */
@@ -2477,6 +2591,11 @@ export interface paths {
                                     step: "config" | "reachability" | "probe" | "schema" | "signature";
                                     /** @enum {string} */
                                     status: "pass" | "fail" | "skip";
+                                    /**
+                                     * @description A failed step's stable code (docs/departments.md); the report never carries socket errors or statuses
+                                     * @enum {string}
+                                     */
+                                    code?: "invalid-config" | "unreachable" | "timeout" | "host-not-granted" | "bad-status" | "bad-answer" | "bad-signature" | "schema-mismatch" | "query-failed" | "fixture-unreadable" | "unexpected-result" | "adapter-error";
                                     detail: string;
                                     ms?: number;
                                 }[];
@@ -2542,6 +2661,11 @@ export interface paths {
                                     step: "config" | "reachability" | "probe" | "schema" | "signature";
                                     /** @enum {string} */
                                     status: "pass" | "fail" | "skip";
+                                    /**
+                                     * @description A failed step's stable code (docs/departments.md); the report never carries socket errors or statuses
+                                     * @enum {string}
+                                     */
+                                    code?: "invalid-config" | "unreachable" | "timeout" | "host-not-granted" | "bad-status" | "bad-answer" | "bad-signature" | "schema-mismatch" | "query-failed" | "fixture-unreadable" | "unexpected-result" | "adapter-error";
                                     detail: string;
                                     ms?: number;
                                 }[];
@@ -2589,12 +2713,27 @@ export interface paths {
                         };
                     };
                 };
-                /** @description forbidden-for-kind: a valid token of a member kind that may not do this */
+                /** @description forbidden-for-kind; forbidden (another department's adapter); evidence-type-not-granted (a department registering a type it was not granted, PROTOCOL §4) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/evidence-type-not-granted",
+                         *       "title": "Evidence type not granted",
+                         *       "status": 403,
+                         *       "detail": "this department is not granted subsistence-allowance.certificate (an admin sets grants.evidenceTypes)",
+                         *       "requestId": "req_01JD8Q5W3G7R2N4K6M8P0S2T4V",
+                         *       "errors": [
+                         *         {
+                         *           "path": "evidenceTypes.0",
+                         *           "message": "evidence type not granted"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/problem+json": {
                             type: string;
                             title: string;
@@ -2658,13 +2797,39 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Invalid config, unknown department or evidence type, claim mapping that does not fit */
+                /** @description invalid-adapter-config, unknown-evidence-type (unknown department or evidence type, claim mapping that does not fit); host-not-granted (a host outside the department's grants.hosts, or never reachable, for admins too: link-local, metadata, the gateway's own database; PROTOCOL §4) */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        /**
+                         * @example {
+                         *       "type": "https://huren.dev/problems/host-not-granted",
+                         *       "title": "Host not granted",
+                         *       "status": 422,
+                         *       "detail": "the adapter's endpoint host is not one this department may reach (grants.hosts), or is never reachable (link-local and metadata addresses, the gateway's own database)",
+                         *       "requestId": "req_01JD8Q5W3G7R2N4K6M8P0S2T4V",
+                         *       "errors": [
+                         *         {
+                         *           "path": "config.endpoint",
+                         *           "message": "host not granted"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            requestId?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                            "violated-policies"?: ("member" | "uid")[];
+                        };
                     };
                 };
                 /** @description rate-limited: the member's or the acting person's (uid) quota for this window is spent (docs/operators.md). `Retry-After` says when to try again; successful signed answers carry the RateLimit fields too (draft-ietf-httpapi-ratelimit-headers-11) */
@@ -2794,6 +2959,7 @@ export interface paths {
                          *             ]
                          *           },
                          *           "state": "enabled",
+                         *           "notGranted": [],
                          *           "health": {
                          *             "version": 3,
                          *             "breaker": {
@@ -2857,12 +3023,22 @@ export interface paths {
                                         step: "config" | "reachability" | "probe" | "schema" | "signature";
                                         /** @enum {string} */
                                         status: "pass" | "fail" | "skip";
+                                        /**
+                                         * @description A failed step's stable code (docs/departments.md); the report never carries socket errors or statuses
+                                         * @enum {string}
+                                         */
+                                        code?: "invalid-config" | "unreachable" | "timeout" | "host-not-granted" | "bad-status" | "bad-answer" | "bad-signature" | "schema-mismatch" | "query-failed" | "fixture-unreadable" | "unexpected-result" | "adapter-error";
                                         detail: string;
                                         ms?: number;
                                     }[];
                                 } | null;
-                                /** @enum {string} */
-                                state: "enabled" | "disabled" | "failing";
+                                /**
+                                 * @description not-granted: enabled, but never asked: its department is disabled or granted none of its evidence types (PROTOCOL §4)
+                                 * @enum {string}
+                                 */
+                                state: "enabled" | "disabled" | "not-granted" | "failing";
+                                /** @description Its evidence types the gateway does not ask it for (not in the department's grants.evidenceTypes; all of them while the department is disabled) */
+                                notGranted: string[];
                                 /** @description What this gateway process has seen (each process keeps its own breaker and statistics) */
                                 health: {
                                     /** @description The version this gateway process runs; null if it has not used the adapter yet */
@@ -3214,39 +3390,40 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "ok": true,
+                         *       "ok": false,
+                         *       "outcome": "failed",
                          *       "adapter": "cc-civil-affairs-http",
                          *       "kind": "http",
-                         *       "version": 3,
+                         *       "version": 4,
                          *       "checkedAt": "2026-11-21T09:30:00Z",
-                         *       "ms": 84,
+                         *       "ms": 3004,
                          *       "steps": [
                          *         {
                          *           "step": "config",
                          *           "status": "pass",
-                         *           "detail": "config valid"
+                         *           "detail": "valid http config for subsistence-allowance.certificate, timeout 3000 ms"
                          *         },
                          *         {
                          *           "step": "reachability",
-                         *           "status": "pass",
-                         *           "detail": "endpoint answered",
-                         *           "ms": 12
+                         *           "status": "fail",
+                         *           "code": "timeout",
+                         *           "detail": "no complete answer within the adapter's timeout",
+                         *           "ms": 3001
                          *         },
                          *         {
                          *           "step": "probe",
-                         *           "status": "pass",
-                         *           "detail": "probe subject found",
-                         *           "ms": 40
+                         *           "status": "skip",
+                         *           "detail": "not reached"
                          *         },
                          *         {
                          *           "step": "schema",
-                         *           "status": "pass",
-                         *           "detail": "claims match the evidence type"
+                         *           "status": "skip",
+                         *           "detail": "not reached"
                          *         },
                          *         {
                          *           "step": "signature",
-                         *           "status": "pass",
-                         *           "detail": "answer signed with a registered key"
+                         *           "status": "skip",
+                         *           "detail": "not reached"
                          *         }
                          *       ]
                          *     }
@@ -3270,6 +3447,11 @@ export interface paths {
                                 step: "config" | "reachability" | "probe" | "schema" | "signature";
                                 /** @enum {string} */
                                 status: "pass" | "fail" | "skip";
+                                /**
+                                 * @description A failed step's stable code (docs/departments.md); the report never carries socket errors or statuses
+                                 * @enum {string}
+                                 */
+                                code?: "invalid-config" | "unreachable" | "timeout" | "host-not-granted" | "bad-status" | "bad-answer" | "bad-signature" | "schema-mismatch" | "query-failed" | "fixture-unreadable" | "unexpected-result" | "adapter-error";
                                 detail: string;
                                 ms?: number;
                             }[];
@@ -8933,7 +9115,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Acknowledge a card with a note */
+        /** Acknowledge a card with a note (supervisor) */
         post: {
             parameters: {
                 query?: never;
@@ -9198,7 +9380,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Close a card with a note */
+        /** Close a card with a note (supervisor) */
         post: {
             parameters: {
                 query?: never;

@@ -27,7 +27,8 @@ export interface AdminResource {
   /** The record as a PUT body, or undefined when there is none. */
   get(id: string): Promise<unknown>;
   schema: z.ZodType<unknown>;
-  put(id: string, body: unknown, by: string): Promise<void>;
+  /** Stores it as `by` (the signed-in admin's member and staff uid). */
+  put(id: string, body: unknown, by: { member: string; uid: string }): Promise<void>;
   /** What a new record's editor starts with. */
   template: unknown;
 }
@@ -44,7 +45,7 @@ export function adminResources(deps: AppDeps): Record<ResourceName, AdminResourc
       list: async () => (await listMembers(db)).map((m) => ({ id: m.id, cells: [m.kind, m.name, m.region ?? "—", m.enabled ? "✓" : "✗", String(m.jwks.keys.length)] })),
       get: async (id) => {
         const m = await getMember(db, id);
-        return m && { kind: m.kind, name: m.name, ...(m.region ? { region: m.region } : {}), jwks: m.jwks, enabled: m.enabled };
+        return m && { kind: m.kind, name: m.name, ...(m.region ? { region: m.region } : {}), jwks: m.jwks, enabled: m.enabled, ...(m.grants ? { grants: m.grants } : {}) };
       },
       schema: memberBodySchema,
       put: async (id, body) => void (await putMember(db, id, body as z.infer<typeof memberBodySchema>)),
@@ -61,7 +62,8 @@ export function adminResources(deps: AppDeps): Record<ResourceName, AdminResourc
       },
       schema: adapterBodySchema,
       // Secrets shown as "(sealed)" are kept, as PUT /v1/adapters/{id} keeps them.
-      put: async (id, body, by) => void (await putAdapter(db, secrets, id, await keepSealed(db, secrets, id, body as z.infer<typeof adapterBodySchema>), by)),
+      put: async (id, body, by) =>
+        void (await putAdapter(db, secrets, id, await keepSealed(db, secrets, id, body as z.infer<typeof adapterBodySchema>), { id: by.member, kind: "admin" }, { reach: deps.reach })),
       template: { department: "", kind: "http", evidenceTypes: [], config: { endpoint: "https://", timeoutMs: 3000, answerSignature: "required" }, enabled: true },
     },
     matters: {

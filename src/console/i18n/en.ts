@@ -175,7 +175,6 @@ export const en: Record<MessageKey, string> = {
   subject: "Subject (sub)",
   addIdentity: "Map an identity",
   grants: "Grants",
-  grantsLater: "Department grants (evidence types, hosts) are edited here once grants exist.",
   dryRun: "Policy dry run",
   dryRunHelp: "Decides exactly as a verification would, without asking any department, writing the ledger or using quota.",
   window: "Window",
@@ -188,4 +187,9 @@ export const en: Record<MessageKey, string> = {
   runDryRun: "Run",
   notFoundRecord: "No such record.",
   invalidJson: "The document is not valid JSON",
+  grantsHelp: "The department's grants (PROTOCOL §4): the evidence types it issues, and the hosts its adapters may reach. Only an admin changes them.",
+  grantsEvidenceTypes: "Evidence types (one per line)",
+  grantsHosts: "Hosts (one per line: host name, IP address or CIDR range)",
+  grantsOnlyDepartments: "Only departments have grants.",
+  stateNotGranted: "not granted (never asked)",
 };

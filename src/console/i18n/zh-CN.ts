@@ -173,7 +173,6 @@ export const zhCN = {
   subject: "账号标识（sub）",
   addIdentity: "添加或修改账号映射",
   grants: "授权范围",
-  grantsLater: "部门授权范围（证照类型、主机）将在授权功能上线后在此编辑。",
   dryRun: "策略试运行",
   dryRunHelp: "按核验时完全相同的规则判断，但不查询任何部门、不写账本、不占用配额。",
   window: "窗口",
@@ -186,6 +185,11 @@ export const zhCN = {
   runDryRun: "试运行",
   notFoundRecord: "没有该记录。",
   invalidJson: "内容不是有效的 JSON",
+  grantsHelp: "部门的授权范围（PROTOCOL §4）：它签发的证照类型，以及它的接口可以访问的主机。只有管理员可以修改。",
+  grantsEvidenceTypes: "证照类型（每行一个）",
+  grantsHosts: "主机（每行一个：域名、IP 地址或 CIDR 网段）",
+  grantsOnlyDepartments: "只有部门有授权范围。",
+  stateNotGranted: "未获授权（不会被调用）",
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

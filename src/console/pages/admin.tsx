@@ -66,6 +66,8 @@ export interface EditView {
   document: string;
   exists: boolean;
   identities?: ConsoleIdentity[] | undefined;
+  /** A department's grants (PROTOCOL §4), edited on its member page. */
+  grants?: { evidenceTypes: string[]; hosts: string[] } | undefined;
   dryRun?: { input: Record<string, string>; result?: DryRunResult | undefined; error?: string | undefined } | undefined;
   windows?: string[] | undefined;
 }
@@ -90,7 +92,23 @@ export function AdminEditPage({ session, view }: { session: ConsoleSession; view
         <>
           <section aria-labelledby="grants-h">
             <h2 id="grants-h"><T k="grants" /></h2>
-            <p id="grants"><T k="grantsLater" /></p>
+            {view.grants ? (
+              <form method="post" action={`${path}/grants`} class="editor grants-form" id="grants">
+                <p><T k="grantsHelp" /></p>
+                <label>
+                  <T k="grantsEvidenceTypes" />
+                  <textarea name="evidenceTypes" rows={Math.max(3, view.grants.evidenceTypes.length + 1)} spellcheck={false}>{view.grants.evidenceTypes.join("\n")}</textarea>
+                </label>
+                <label>
+                  <T k="grantsHosts" />
+                  <textarea name="hosts" rows={Math.max(3, view.grants.hosts.length + 1)} spellcheck={false}>{view.grants.hosts.join("\n")}</textarea>
+                </label>
+                <Csrf token={session.csrf} />
+                <button type="submit"><T k="showDiff" /></button>
+              </form>
+            ) : (
+              <p id="grants"><T k="grantsOnlyDepartments" /></p>
+            )}
           </section>
           <section aria-labelledby="identities-h">
             <h2 id="identities-h"><T k="identities" /></h2>

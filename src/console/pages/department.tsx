@@ -21,7 +21,7 @@ export interface DepartmentView {
   check?: CheckReport | undefined;
 }
 
-const STATE: Record<AdapterStatus["state"], MessageKey> = { enabled: "stateEnabled", disabled: "stateDisabled", failing: "stateFailing" };
+const STATE: Record<AdapterStatus["state"], MessageKey> = { enabled: "stateEnabled", disabled: "stateDisabled", "not-granted": "stateNotGranted", failing: "stateFailing" };
 const OUTCOME: Record<CheckReport["outcome"], MessageKey> = { passed: "passed", failed: "failed", unproven: "unproven" };
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(1)}%`);
 
@@ -86,7 +86,7 @@ export function DepartmentPage({ session, view }: { session: ConsoleSession; vie
                   <br />
                   <small>{a.kind} · {a.evidenceTypes.join(", ")}</small>
                 </td>
-                <td class={a.state === "failing" ? "bad" : ""}>
+                <td class={a.state === "failing" || a.state === "not-granted" ? "bad" : ""}>
                   <T k={STATE[a.state]} />
                   <br />
                   <small><T k="breaker" />: {a.health.breaker.state}</small>
