@@ -7,7 +7,8 @@
  * in flight wait for the next one, which records all of them in one statement; each caller
  * still learns, from that statement's `returning`, whether its own jti was new.
  */
-import { lt, sql } from "drizzle-orm";
+import { expirySweep } from "../db/expiry-sweep.ts";
+import { sql } from "drizzle-orm";
 import { requestNonces } from "../db/schema.ts";
 import type { Db } from "../db/types.ts";
 import { rowsOf } from "../db/rows.ts";
@@ -52,25 +53,13 @@ async function insertBatch(db: Db, batch: Pending[]): Promise<Set<string>> {
  * await remember("nanguan-window-01", jti, expiresAt); // true the first time, false after
  */
 export function createNonceStore(db: Db, now: () => Date, options: NonceStoreOptions = {}) {
-  const sweepEveryMs = options.sweepEveryMs ?? 60_000;
   const maxBatch = options.maxBatch ?? 512;
-  let lastSweep = 0;
   let queue: Pending[] = [];
   let draining: Promise<void> | undefined;
   let inserts = 0;
 
-  const sweep = () => {
-    const t = now();
-    if (t.getTime() - lastSweep <= sweepEveryMs) return;
-    lastSweep = t.getTime();
-    // A jti is only a replay within its lifetime; after that exp alone rejects the token.
-    db.delete(requestNonces)
-      .where(lt(requestNonces.expiresAt, t))
-      .then(
-        () => {},
-        (err: unknown) => options.onSweepError?.(err),
-      );
-  };
+  // A jti is only a replay within its lifetime; after that exp alone rejects the token.
+  const sweep = expirySweep(db, requestNonces, requestNonces.expiresAt, { now, everyMs: options.sweepEveryMs, onError: options.onSweepError });
 
   const drain = async () => {
     // Yield once so callers arriving in the same tick share the first insert.

@@ -5,7 +5,8 @@
  * keys, go in one statement (the group insert of src/auth/nonces.ts), so under load a process
  * makes one round trip per batch, not per lease, and none at all per request (./limiter.ts).
  */
-import { lt, sql } from "drizzle-orm";
+import { expirySweep } from "../db/expiry-sweep.ts";
+import { sql } from "drizzle-orm";
 import type { Db } from "../db/types.ts";
 import { rateLimitCounters } from "../db/schema.ts";
 import { rowsOf } from "../db/rows.ts";
@@ -82,23 +83,11 @@ async function leaseBatch(db: Db, batch: Pending[]): Promise<Map<string, LeaseGr
  */
 export function createDbLeaseStore(db: Db, options: DbLeaseStoreOptions): LeaseStore {
   const maxBatch = options.maxBatch ?? 256;
-  const sweepEveryMs = options.sweepEveryMs ?? 60_000;
   let queue: Pending[] = [];
   let draining: Promise<void> | undefined;
   let statements = 0;
-  let lastSweep = 0;
 
-  const sweep = () => {
-    const now = options.now();
-    if (now.getTime() - lastSweep < sweepEveryMs) return;
-    lastSweep = now.getTime();
-    db.delete(rateLimitCounters)
-      .where(lt(rateLimitCounters.expiresAt, now))
-      .then(
-        () => {},
-        (err: unknown) => options.onSweepError?.(err),
-      );
-  };
+  const sweep = expirySweep(db, rateLimitCounters, rateLimitCounters.expiresAt, { now: options.now, everyMs: options.sweepEveryMs, onError: options.onSweepError });
 
   const drain = async () => {
     await Promise.resolve();
