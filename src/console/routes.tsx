@@ -34,7 +34,7 @@ import { ReportForm, ReportPage } from "./pages/report.tsx";
 import { SupervisionPage } from "./pages/supervision.tsx";
 import { dailyTotals, departments, departmentTrend, ranking, totals, windows } from "../supervision/queries.ts";
 import { MonthlyPage } from "./pages/monthly.tsx";
-import { actOnCard, listCards } from "../supervision/cards.ts";
+import { actOnCard, countCards, listCards } from "../supervision/cards.ts";
 import { monthlyReport, reportCsv } from "../supervision/report.ts";
 import { addDays, cstDay, monthDays } from "../supervision/time.ts";
 import { zhCN } from "./i18n/zh-CN.ts";
@@ -88,11 +88,25 @@ export function registerConsole(root: OpenAPIHono<AppEnv>, deps: AppDeps) {
   });
 
   app.get("/console", requireSession(ALL), async (c) => {
-    const [size, hourly, checkpoint] = await Promise.all([ledgerSize(deps.db), entriesPerHour(deps.db, deps.now()), servedCheckpoint()]);
+    const today = cstDay(deps.now());
+    const [size, hourly, checkpoint, day, openCards] = await Promise.all([
+      ledgerSize(deps.db),
+      entriesPerHour(deps.db, deps.now()),
+      servedCheckpoint(),
+      totals(deps.db, { from: today, to: today }),
+      countCards(deps.db, "open"),
+    ]);
     return c.html(
       <OverviewPage
         session={c.get("session")!}
-        figures={{ ledgerSize: size, hourly, checkpointSize: checkpoint?.size, checkpointAgeSeconds: checkpoint?.createdAt ? Math.max(0, Math.round((deps.now().getTime() - checkpoint.createdAt.getTime()) / 1000)) : undefined }}
+        figures={{
+          ledgerSize: size,
+          hourly,
+          checkpointSize: checkpoint?.size,
+          checkpointAgeSeconds: checkpoint?.createdAt ? Math.max(0, Math.round((deps.now().getTime() - checkpoint.createdAt.getTime()) / 1000)) : undefined,
+          today: day.totals,
+          openCards,
+        }}
       />,
     );
   });

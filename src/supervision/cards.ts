@@ -80,6 +80,12 @@ export async function listCards(q: Queryable, filter: { state?: CardState | unde
   return rows.map(toCard);
 }
 
+/** How many cards are in `state` (the overview's "open cards"). */
+export async function countCards(q: Queryable, state: CardState): Promise<number> {
+  const [row] = rowsOf<{ n: number | string }>(await q.execute(sql`select count(*) as n from supervision_cards where state = ${state}`));
+  return Number(row?.n ?? 0);
+}
+
 /**
  * Acknowledges or closes a card with a note by `<member>/<uid>`. A closed card stays closed;
  * acknowledging a closed card is a 409.

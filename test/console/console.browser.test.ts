@@ -91,6 +91,9 @@ describe.skipIf(!hasChromium)("console in Chromium", () => {
     await page.goto(await loginLink(auditor));
     expect(new URL(page.url()).pathname).toBe("/console");
     await expect(page.locator("[data-figure=ledger-size]").textContent()).resolves.toMatch(/^[1-9]/);
+    await expect(page.locator("[data-figure=open-cards]").textContent()).resolves.toMatch(/^\d+$/);
+    await expect(page.locator("[data-figure=deny-rate]").textContent()).resolves.toMatch(/^(–|\d+\.\d%)$/);
+    expect(await page.locator("svg[aria-labelledby=outcome-title] title").textContent()).toMatch(/^今日核验事项 Items today: \d+/);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, "overview");
 

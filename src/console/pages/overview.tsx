@@ -1,5 +1,10 @@
-/** Overview (every kind): the ledger's size and checkpoint age, today's verifications, a small bar chart. */
+/**
+ * Overview (every kind): today's verifications and items — certificate-free, denied, unavailable
+ * (from the supervision rollups: counts only, no person) —, open supervision cards, the ledger's
+ * size and checkpoint age, and two small charts drawn on the server.
+ */
 import { Layout } from "./layout.tsx";
+import type { Totals } from "../../supervision/queries.ts";
 import { T } from "../i18n/t.tsx";
 import type { ConsoleSession } from "../session.ts";
 
@@ -9,6 +14,34 @@ export interface OverviewFigures {
   checkpointAgeSeconds: number | undefined;
   /** Entries per CST hour of today, 0–23. */
   hourly: number[];
+  /** Today's (CST) totals from the supervision rollups. */
+  today: Totals;
+  openCards: number;
+}
+
+const percent = (part: number, whole: number) => (whole === 0 ? "–" : `${((100 * part) / whole).toFixed(1)}%`);
+
+/** Today's items as one stacked bar: answered, denied, unavailable; its title says the numbers. */
+export function OutcomeBar({ today }: { today: Totals }) {
+  const answered = Math.max(0, today.items - today.denied - today.unavailable);
+  const whole = Math.max(1, today.items);
+  const parts = [
+    { n: answered, cls: "bar" },
+    { n: today.denied, cls: "bar denied" },
+    { n: today.unavailable, cls: "bar unavailable" },
+  ];
+  let x = 0;
+  return (
+    <svg class="chart" viewBox="0 0 240 16" role="img" aria-labelledby="outcome-title">
+      <title id="outcome-title">{`今日核验事项 Items today: ${today.items}; 已答复 answered ${answered}, 拒绝 denied ${today.denied}, 不可用 unavailable ${today.unavailable}`}</title>
+      {parts.map((p) => {
+        const w = (p.n / whole) * 240;
+        const rect = <rect x={x} y="0" width={w} height="16" class={p.cls} />;
+        x += w;
+        return rect;
+      })}
+    </svg>
+  );
 }
 
 /** A bar chart drawn on the server: no script, readable by screen readers through its title. */
@@ -37,6 +70,30 @@ export const OverviewPage = (props: { session: ConsoleSession; figures: Overview
         </div>
         <div>
           <dt>
+            <T k="certificateFreeToday" />
+          </dt>
+          <dd data-figure="certificate-free">{f.today.certificateFree}</dd>
+        </div>
+        <div>
+          <dt>
+            <T k="denyRate" />
+          </dt>
+          <dd data-figure="deny-rate">{percent(f.today.denied, f.today.items)}</dd>
+        </div>
+        <div>
+          <dt>
+            <T k="unavailableRate" />
+          </dt>
+          <dd data-figure="unavailable-rate">{percent(f.today.unavailable, f.today.items)}</dd>
+        </div>
+        <div>
+          <dt>
+            <T k="openCards" />
+          </dt>
+          <dd data-figure="open-cards">{f.openCards}</dd>
+        </div>
+        <div>
+          <dt>
             <T k="ledgerSize" />
           </dt>
           <dd data-figure="ledger-size">{f.ledgerSize}</dd>
@@ -50,7 +107,18 @@ export const OverviewPage = (props: { session: ConsoleSession; figures: Overview
           </dd>
         </div>
       </dl>
-      <HourlyChart hourly={f.hourly} />
+      <figure>
+        <figcaption>
+          <T k="chartHourly" />
+        </figcaption>
+        <HourlyChart hourly={f.hourly} />
+      </figure>
+      <figure>
+        <figcaption>
+          <T k="chartOutcome" />
+        </figcaption>
+        <OutcomeBar today={f.today} />
+      </figure>
     </Layout>
   );
 };

@@ -19,7 +19,8 @@ h1{font-size:22px}h2{font-size:17px}
 .figures div{background:#fff;border:1px solid var(--line);border-radius:6px;padding:10px 16px;min-width:180px}
 .figures dd{margin:0;font-size:26px;font-weight:700}
 .chart{width:100%;max-width:480px;height:auto;background:#fff;border:1px solid var(--line);margin-top:12px}
-.bar{fill:var(--brand)}
+figure{margin:16px 0}figcaption{color:var(--muted)}
+.bar{fill:var(--brand)}.bar.denied{fill:var(--bad)}.bar.unavailable{fill:#b7791f}
 form.filters{display:grid;gap:8px}
 fieldset{border:1px solid var(--line);border-radius:6px;display:flex;flex-wrap:wrap;gap:10px;background:#fff}
 label{display:flex;flex-direction:column;font-size:13px;gap:2px}
