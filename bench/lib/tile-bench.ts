@@ -6,6 +6,7 @@
  * checked for its length, and a sample of level-0 tiles against the stored leaves.
  */
 import { createApp } from "../../src/app.ts";
+import { rateLimitSettings } from "../../src/ratelimit/settings.ts";
 import { assembleDeps } from "../../src/entry/assemble.ts";
 import type { Database } from "../../src/db/types.ts";
 import { createUndiciHttpClient } from "../../src/http/undici-client.ts";
@@ -31,7 +32,7 @@ const summary = (times: number[]): Latency => ({ samples: times.length, p50: per
  * const tiles = await tileLatency(database, 1_000_000, 2000);
  */
 export async function tileLatency(database: Database, size: number, samples: number) {
-  const deps = await assembleDeps({ gatewayId: "bench.huren", database, secret: generateSecret(), http: createUndiciHttpClient(), logger: { info() {}, error() {} }, configCache: { listen: false } });
+  const deps = await assembleDeps({ gatewayId: "bench.huren", database, secret: generateSecret(), http: createUndiciHttpClient(), logger: { info() {}, error() {} }, configCache: { listen: false }, rateLimits: rateLimitSettings({ enabled: false }) });
   try {
     const app = createApp(deps);
     await publishCheckpoint(deps.db, deps.ledger.signer); // the partial tiles of this size may now be served

@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp } from "../../src/app.ts";
 import { assembleDeps } from "../../src/entry/assemble.ts";
+import { rateLimitSettings } from "../../src/ratelimit/settings.ts";
 import { createUndiciHttpClient } from "../../src/http/undici-client.ts";
 import { witnessSettings } from "../../src/ledger/witness-config.ts";
 import { parseWitnessArgs, startWitness, type RunningWitness } from "../../src/witness/command.ts";
@@ -54,6 +55,8 @@ export async function witnessBench(options: { seconds: number; rounds: number; l
       witnessHttp: createUndiciHttpClient({ connections: 2 }),
       logger: { info: () => {}, error: () => {} },
       witnesses: settings,
+      // As the harness's gateway it is compared with: the benchmark measures witnesses, not the limiter.
+      rateLimits: rateLimitSettings({ enabled: false }),
     });
     try {
       // W1: round trip per checkpoint (sign + both witnesses + verify + store).
