@@ -5,68 +5,17 @@
  * Privacy rule (PIPL): no column here holds a raw person id. People appear only as keyed
  * HMAC references (`subject_ref`), and the key never lives in the database.
  */
-import { members, gatewayKeys, requestNonces, evidenceTypes, matters, adapters, adapterVersions, policies, policyVersions } from "./tables/config.ts";
-import { ledgerHead, ledgerEntries, ledgerNodes, ledgerCheckpoints, ledgerCheckpointer, ledgerCosignatures } from "./tables/ledger.ts";
-import { consents, consentUses, quotaCounters, rateLimitCounters } from "./tables/consent.ts";
-import { consoleSessions, consoleIdentities } from "./tables/console.ts";
-import { supervisionState, supervisionRollups, supervisionRules, supervisionCounters, supervisionSets, supervisionCards } from "./tables/supervision.ts";
+import * as configTables from "./tables/config.ts";
+import * as ledgerTables from "./tables/ledger.ts";
+import * as consentTables from "./tables/consent.ts";
+import * as consoleTables from "./tables/console.ts";
+import * as supervisionTables from "./tables/supervision.ts";
 
-export {
-  members,
-  gatewayKeys,
-  requestNonces,
-  evidenceTypes,
-  matters,
-  adapters,
-  adapterVersions,
-  policies,
-  policyVersions,
-  ledgerHead,
-  ledgerEntries,
-  ledgerNodes,
-  ledgerCheckpoints,
-  ledgerCheckpointer,
-  ledgerCosignatures,
-  consents,
-  consentUses,
-  quotaCounters,
-  rateLimitCounters,
-  consoleSessions,
-  consoleIdentities,
-  supervisionState,
-  supervisionRollups,
-  supervisionRules,
-  supervisionCounters,
-  supervisionSets,
-  supervisionCards,
-};
+export * from "./tables/config.ts";
+export * from "./tables/ledger.ts";
+export * from "./tables/consent.ts";
+export * from "./tables/console.ts";
+export * from "./tables/supervision.ts";
 
-export const schema = {
-  members,
-  gatewayKeys,
-  requestNonces,
-  evidenceTypes,
-  matters,
-  adapters,
-  policies,
-  policyVersions,
-  ledgerHead,
-  ledgerEntries,
-  ledgerNodes,
-  ledgerCheckpoints,
-  ledgerCheckpointer,
-  ledgerCosignatures,
-  adapterVersions,
-  consents,
-  consentUses,
-  quotaCounters,
-  rateLimitCounters,
-  consoleSessions,
-  consoleIdentities,
-  supervisionState,
-  supervisionRollups,
-  supervisionRules,
-  supervisionCounters,
-  supervisionSets,
-  supervisionCards,
-};
+/** Every table, for drizzle's relational queries. */
+export const schema = { ...configTables, ...ledgerTables, ...consentTables, ...consoleTables, ...supervisionTables };

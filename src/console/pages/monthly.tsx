@@ -4,6 +4,7 @@
  * the same report as CSV. Figures only: the supervision store holds no person.
  */
 import { Layout } from "./layout.tsx";
+import { Figure, TotalsFigures } from "./figures.tsx";
 import { T } from "../i18n/t.tsx";
 import { DailyBars, TrendChart } from "./charts.tsx";
 import type { ConsoleSession } from "../session.ts";
@@ -34,14 +35,11 @@ export function MonthlyPage({ session, view }: { session: ConsoleSession; view: 
           <T k="downloadCsv" />
         </a>
       </form>
-      <dl class="figures">
-        <div class="headline"><dt><T k="certificateFree" /></dt><dd data-figure="month-certificate-free">{t.certificateFree}</dd></div>
-        <div><dt><T k="verifications" /></dt><dd>{t.verifications}</dd></div>
-        <div><dt><T k="items" /></dt><dd>{t.items}</dd></div>
-        <div><dt><T k="denied" /></dt><dd>{t.denied}</dd></div>
-        <div><dt><T k="unavailable" /></dt><dd>{t.unavailable}</dd></div>
-        <div><dt><T k="cardsOpenedClosed" /></dt><dd>{r.cards.opened} / {r.cards.closed}</dd></div>
-      </dl>
+      <TotalsFigures t={t} idPrefix="month-">
+        <Figure k="cardsOpenedClosed">
+          {r.cards.opened} / {r.cards.closed}
+        </Figure>
+      </TotalsFigures>
       <h2><T k="certificateFreePerDay" /></h2>
       <DailyBars id="daily-certificate-free" label={`${r.month} 每日免交材料件数 certificate-free items per day`} days={view.days.map((d) => d.day)} values={view.days.map((d) => d.totals.certificateFree)} />
       <h2><T k="department" /></h2>

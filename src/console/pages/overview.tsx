@@ -4,6 +4,7 @@
  * size and checkpoint age, and two small charts drawn on the server.
  */
 import { Layout } from "./layout.tsx";
+import { Figure } from "./figures.tsx";
 import type { Totals } from "../../supervision/queries.ts";
 import { T } from "../i18n/t.tsx";
 import type { ConsoleSession } from "../session.ts";
@@ -62,50 +63,27 @@ export const OverviewPage = (props: { session: ConsoleSession; figures: Overview
   return (
     <Layout title="overview" session={props.session}>
       <dl class="figures">
-        <div>
-          <dt>
-            <T k="verificationsToday" />
-          </dt>
-          <dd data-figure="today">{f.hourly.reduce((a, b) => a + b, 0)}</dd>
-        </div>
-        <div>
-          <dt>
-            <T k="certificateFreeToday" />
-          </dt>
-          <dd data-figure="certificate-free">{f.today.certificateFree}</dd>
-        </div>
-        <div>
-          <dt>
-            <T k="denyRate" />
-          </dt>
-          <dd data-figure="deny-rate">{percent(f.today.denied, f.today.items)}</dd>
-        </div>
-        <div>
-          <dt>
-            <T k="unavailableRate" />
-          </dt>
-          <dd data-figure="unavailable-rate">{percent(f.today.unavailable, f.today.items)}</dd>
-        </div>
-        <div>
-          <dt>
-            <T k="openCards" />
-          </dt>
-          <dd data-figure="open-cards">{f.openCards}</dd>
-        </div>
-        <div>
-          <dt>
-            <T k="ledgerSize" />
-          </dt>
-          <dd data-figure="ledger-size">{f.ledgerSize}</dd>
-        </div>
-        <div>
-          <dt>
-            <T k="checkpointAge" />
-          </dt>
-          <dd data-figure="checkpoint-age">
-            {f.checkpointAgeSeconds === undefined ? <T k="checkpointNone" /> : <>{f.checkpointAgeSeconds} <T k="secondsAgo" /> ({f.checkpointSize})</>}
-          </dd>
-        </div>
+        <Figure k="verificationsToday" id="today">
+          {f.hourly.reduce((a, b) => a + b, 0)}
+        </Figure>
+        <Figure k="certificateFreeToday" id="certificate-free">
+          {f.today.certificateFree}
+        </Figure>
+        <Figure k="denyRate" id="deny-rate">
+          {percent(f.today.denied, f.today.items)}
+        </Figure>
+        <Figure k="unavailableRate" id="unavailable-rate">
+          {percent(f.today.unavailable, f.today.items)}
+        </Figure>
+        <Figure k="openCards" id="open-cards">
+          {f.openCards}
+        </Figure>
+        <Figure k="ledgerSize" id="ledger-size">
+          {f.ledgerSize}
+        </Figure>
+        <Figure k="checkpointAge" id="checkpoint-age">
+          {f.checkpointAgeSeconds === undefined ? <T k="checkpointNone" /> : <>{f.checkpointAgeSeconds} <T k="secondsAgo" /> ({f.checkpointSize})</>}
+        </Figure>
       </dl>
       <figure>
         <figcaption>

@@ -4,6 +4,7 @@
  * close. No person data: the supervision store holds none.
  */
 import { Layout } from "./layout.tsx";
+import { TotalsFigures } from "./figures.tsx";
 import { Csrf } from "./forms.tsx";
 import { T } from "../i18n/t.tsx";
 import type { ConsoleSession } from "../session.ts";
@@ -30,16 +31,7 @@ export function SupervisionPage({ session, view }: { session: ConsoleSession; vi
   return (
     <Layout title="supervision" session={session}>
       <p>{view.day}（中国标准时间 CST）</p>
-      <dl class="figures">
-        <div class="headline">
-          <dt><T k="certificateFree" /></dt>
-          <dd data-figure="certificate-free">{t.certificateFree}</dd>
-        </div>
-        <div><dt><T k="verifications" /></dt><dd>{t.verifications}</dd></div>
-        <div><dt><T k="items" /></dt><dd>{t.items}</dd></div>
-        <div><dt><T k="denied" /></dt><dd>{t.denied}</dd></div>
-        <div><dt><T k="unavailable" /></dt><dd>{t.unavailable}</dd></div>
-      </dl>
+      <TotalsFigures t={t} />
       <h2><T k="ranking" /></h2>
       <table class="entries">
         <thead><tr><th scope="col"><T k="rank" /></th><th scope="col"><T k="previousRank" /></th><th scope="col"><T k="department" /></th><th scope="col"><T k="fulfilment" /></th><th scope="col"><T k="p95" /></th><th scope="col"><T k="asked" /></th></tr></thead>
