@@ -1,11 +1,12 @@
 /**
- * Starts the gateway as its own process, exactly as an operator would (src/entry/node.ts with
- * DATABASE_URL, HUREN_SECRET, HUREN_BOOTSTRAP), so its CPU and memory can be read from /proc.
- * Node is started directly with tsx's loader (`node --import tsx`), not through the tsx CLI,
- * so the pid measured is the gateway's own.
+ * Starts the gateway as its own process, exactly as an operator would: the production build
+ * (`node dist/node.js`, what `npm start` runs; rebuilt first when a source is newer) with
+ * DATABASE_URL, HUREN_SECRET, HUREN_BOOTSTRAP, so its CPU and memory can be read from /proc and
+ * the pid measured is the gateway's own.
  */
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
+import { execFileSync } from "node:child_process";
 import { startProcess, waitReady, type Managed } from "./lib/proc.ts";
 
 export const REPO = fileURLToPath(new URL("..", import.meta.url));
@@ -31,14 +32,23 @@ export interface RunningGateway {
   proc: Managed;
 }
 
+let built = false;
+/** `npm run build -- --if-stale`, once per benchmark process. */
+function buildOnce() {
+  if (built) return;
+  execFileSync(process.execPath, [join(REPO, "scripts/build.mjs"), "--if-stale"], { cwd: REPO, stdio: "inherit" });
+  built = true;
+}
+
 /**
  * @example
  * const gw = await startGateway({ port: 18787, databaseUrl, secret, signingKey, gatewayId, bootstrapPath, logFile });
  */
 export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
-  const args = ["--import", "tsx"];
+  buildOnce();
+  const args = ["--enable-source-maps"];
   if (o.cpuProfDir) args.push("--cpu-prof", "--cpu-prof-dir", o.cpuProfDir);
-  args.push(join(REPO, "src/entry/node.ts"));
+  args.push(join(REPO, "dist/node.js"));
   const proc = startProcess(o.name ?? "gateway", process.execPath, args, {
     cwd: REPO,
     logFile: o.logFile,
@@ -57,6 +67,8 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
       HUREN_LOG: "silent",
       // The limiter runs (its cost is part of what is measured) but never refuses the load generator.
       HUREN_RATE_LIMITS: JSON.stringify({ kinds: { window: { member: { quota: 10_000_000 }, uid: { quota: 10_000_000 } } } }),
+      // Diagnostics only, e.g. BENCH_GATEWAY_NODE_OPTIONS="--import /tmp/loop-delay.mjs".
+      ...(process.env.BENCH_GATEWAY_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_GATEWAY_NODE_OPTIONS } : {}),
       ...o.env,
     },
   });

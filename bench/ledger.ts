@@ -18,8 +18,11 @@
  * It creates and drops its own database on DATABASE_URL's server (default
  * postgres://postgres@127.0.0.1:5432/test), prints a table and writes bench/results/ledger.json.
  * Every phase is bounded in time. Options: --seconds 5 (per append phase) --size 1000000
- * --fill-seconds 150 --keep (keep the database).
+ * --fill-seconds 150 --keep (keep the database) --phases W,A,B,C,D,E,G,F (a subset; the fill to
+ * --size always runs) --database NAME (use this database, created if missing and never dropped:
+ * `--database huren_bench_1m --phases G` fills once, then measures tiles again in seconds).
  */
+import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -48,6 +51,8 @@ const { values: args } = parseArgs({
     keep: { type: "boolean", default: false },
     "witness-only": { type: "boolean", default: false },
     "witness-rounds": { type: "string", default: "30" },
+    phases: { type: "string", default: "W,A,B,C,D,E,G,F" },
+    database: { type: "string" },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -56,9 +61,14 @@ const FILL_MS = Number(args["fill-seconds"]) * 1000;
 const SERVER = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const log = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
-const name = `huren_bench_ledger_${Date.now().toString(36)}`;
+const PHASES = new Set(args.phases.split(",").map((p) => p.trim().toUpperCase()));
+const phase = (p: string) => PHASES.has(p);
+const name = args.database ?? `huren_bench_ledger_${Date.now().toString(36)}`;
+if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`--database ${name}: lower-case letters, digits and _ only`);
+const keep = args.keep || args.database !== undefined;
 const admin = postgres(SERVER, { max: 1, onnotice: () => {} });
-await admin.unsafe(`create database "${name}"`);
+const [exists] = await admin`select 1 from pg_database where datname = ${name}`;
+if (!exists) await admin.unsafe(`create database "${name}"`);
 const url = new URL(SERVER);
 url.pathname = `/${name}`;
 const database = await openPostgres({ url: url.toString(), max: 16 });
@@ -78,38 +88,42 @@ const loopRow = (label: string, l: Loop, note = "") => show(label, `${Math.round
 
 try {
   // W: witnesses — first, as it needs no fill (and --witness-only stops after it).
-  const w = await witnessBench({ seconds: SECONDS, rounds: Number(args["witness-rounds"]), log });
-  show("W witness round trip per checkpoint", `p50 ${w.roundTrip.p50.toFixed(1)} ms`, `p99 ${w.roundTrip.p99.toFixed(1)} ms over ${w.roundTrip.rounds} checkpoints: sign, 2 witnesses (consistency proof, cosign, verify, store)`);
-  show(
-    "W verifications/s, 2 witnesses vs none",
-    `${((w.verifications.ratio - 1) * 100).toFixed(1)} %`,
-    `none ${w.verifications.none.map((x) => x.toFixed(0)).join("/")}, two ${w.verifications.two.map((x) => x.toFixed(0)).join("/")} per s (in-process, 16 callers, alternating ${SECONDS} s runs)`,
-  );
-  results.witnesses = w;
+  if (phase("W")) {
+    const w = await witnessBench({ seconds: SECONDS, rounds: Number(args["witness-rounds"]), log });
+    show("W witness round trip per checkpoint", `p50 ${w.roundTrip.p50.toFixed(1)} ms`, `p99 ${w.roundTrip.p99.toFixed(1)} ms over ${w.roundTrip.rounds} checkpoints: sign, 2 witnesses (consistency proof, cosign, verify, store)`);
+    show(
+      "W verifications/s, 2 witnesses vs none",
+      `${((w.verifications.ratio - 1) * 100).toFixed(1)} %`,
+      `none ${w.verifications.none.map((x) => x.toFixed(0)).join("/")}, two ${w.verifications.two.map((x) => x.toFixed(0)).join("/")} per s (in-process, 16 callers, alternating ${SECONDS} s runs)`,
+    );
+    results.witnesses = w;
+  }
   if (args["witness-only"]) throw new WitnessOnly();
 
   // A: the baseline — every entry its own transaction, so its own fsync.
-  const single = await closedLoop(1, SECONDS, (i) => db.transaction((tx) => appendEntries(tx, [appendInput(i)])));
-  loopRow("A single writer, 1 entry/tx", single);
-  results.single = single;
+  const single = phase("A") || phase("B") || phase("C") ? await closedLoop(1, SECONDS, (i) => db.transaction((tx) => appendEntries(tx, [appendInput(i)]))) : undefined;
+  if (single) {
+    loopRow("A single writer, 1 entry/tx", single);
+    results.single = single;
+  }
 
   // B: group commit — callers arriving while a batch commits share the next transaction.
   const writer = new LedgerWriter(db);
   results.writer = {};
-  for (const callers of [1, 8, 64]) {
+  for (const callers of phase("B") ? [1, 8, 64] : []) {
     const l = await closedLoop(callers, SECONDS, (i) => writer.append(appendInput(i)));
-    loopRow(`B LedgerWriter, ${callers} callers`, l, `${(l.perSecond / single.perSecond).toFixed(1)}× A`);
+    loopRow(`B LedgerWriter, ${callers} callers`, l, `${(l.perSecond / single!.perSecond).toFixed(1)}× A`);
     (results.writer as Record<number, Loop>)[callers] = l;
   }
 
   // C: several processes on one database contend for the ledger_head row lock.
   results.pools = {};
-  for (const pools of [2, 4]) {
+  for (const pools of phase("C") ? [2, 4] : []) {
     const conns = Array.from({ length: pools }, () => connectPostgres({ url: url.toString(), max: 8 }));
     const writers = conns.map((c) => new LedgerWriter(c.db));
     const l = await closedLoop(32 * pools, SECONDS, (i) => writers[i % pools]!.append(appendInput(i)));
     await Promise.all(conns.map((c) => c.close()));
-    loopRow(`C ${pools} pools × 32 callers`, l, `${(l.perSecond / single.perSecond).toFixed(1)}× A`);
+    loopRow(`C ${pools} pools × 32 callers`, l, `${(l.perSecond / single!.perSecond).toFixed(1)}× A`);
     (results.pools as Record<number, Loop>)[pools] = l;
   }
 
@@ -123,8 +137,8 @@ try {
     }
     return rate(n, performance.now() - t);
   };
-  const viaAppend = await batchRate(Math.max(SECONDS, 10), 10_000, (inputs) => db.transaction((tx) => appendEntries(tx, inputs)));
-  show("D appendEntries, 10,000 entries/tx", `${Math.round(viaAppend)} appends/s`, "one jsonb parameter per table");
+  const viaAppend = phase("D") ? await batchRate(Math.max(SECONDS, 10), 10_000, (inputs) => db.transaction((tx) => appendEntries(tx, inputs))) : Number.NaN;
+  if (phase("D")) show("D appendEntries, 10,000 entries/tx", `${Math.round(viaAppend)} appends/s`, "one jsonb parameter per table");
   const raw = postgres(url.toString(), { max: 1, onnotice: () => {}, fetch_types: false });
   const fillStart = performance.now();
   let size = await ledgerSize(db);
@@ -146,62 +160,70 @@ try {
   results.fill = { size, appendEntriesPerSecond: viaAppend, bulkPerSecond: fillRate, bytes };
 
   // E: proofs as the routes compute them (size check + one batched node read).
-  const inclusion = await proofLatency(db, size, "inclusion", 2000);
-  const consistency = await proofLatency(db, size, "consistency", 1000);
-  show(`E inclusion proof at ${size}`, `p50 ${inclusion.p50.toFixed(2)} ms`, `p99 ${inclusion.p99.toFixed(2)} ms, ${inclusion.samples} samples, all verified`);
-  show(`E consistency proof at ${size}`, `p50 ${consistency.p50.toFixed(2)} ms`, `p99 ${consistency.p99.toFixed(2)} ms, ${consistency.samples} samples, all verified`);
-  results.proofs = { size, inclusion, consistency };
+  if (phase("E")) {
+    const inclusion = await proofLatency(db, size, "inclusion", 2000);
+    const consistency = await proofLatency(db, size, "consistency", 1000);
+    show(`E inclusion proof at ${size}`, `p50 ${inclusion.p50.toFixed(2)} ms`, `p99 ${inclusion.p99.toFixed(2)} ms, ${inclusion.samples} samples, all verified`);
+    show(`E consistency proof at ${size}`, `p50 ${consistency.p50.toFixed(2)} ms`, `p99 ${consistency.p99.toFixed(2)} ms, ${consistency.samples} samples, all verified`);
+    results.proofs = { size, inclusion, consistency };
+  }
 
   // G: C2SP tiles at that size (its own connection pool: the gateway deps close theirs).
-  const tiles = await tileLatency(await openPostgres({ url: url.toString(), max: 4 }), size, 2000);
-  const ms = (l: { p50: number; p99: number; samples: number }) => [`p50 ${l.p50.toFixed(2)} ms`, `p99 ${l.p99.toFixed(2)} ms, ${l.samples} samples`] as const;
-  show(`G level-0 tile (GET /v1/ledger/tile/0/…) at ${size}`, ...ms(tiles.level0));
-  show("G level-1 tile", ...ms(tiles.level1));
-  show("G partial level-0 tile (checkpointed width)", ...ms(tiles.partial));
-  const [b50, b99] = ms(tiles.bundles);
-  show("G entry bundle, read + gzip", b50, `${b99}; ${Math.round(tiles.bundles.bytes / 1024)} KiB → ${Math.round(tiles.bundles.gzipBytes / 1024)} KiB gzipped`);
-  results.tiles = { size, ...tiles };
+  if (phase("G")) {
+    // A kept database holds the gateway key sealed by the first run: every run must open it with the same secret (a benchmark's, not a real one).
+    const secret = args.database ? Buffer.from(createHash("sha256").update(`huren bench ${name}`).digest()).toString("base64url") : undefined;
+    const tiles = await tileLatency(await openPostgres({ url: url.toString(), max: 4 }), size, 2000, secret);
+    const ms = (l: { p50: number; p99: number; samples: number }) => [`p50 ${l.p50.toFixed(2)} ms`, `p99 ${l.p99.toFixed(2)} ms, ${l.samples} samples`] as const;
+    show(`G level-0 tile (GET /v1/ledger/tile/0/…) at ${size}`, ...ms(tiles.level0));
+    show("G level-1 tile", ...ms(tiles.level1));
+    show("G partial level-0 tile (checkpointed width)", ...ms(tiles.partial));
+    const [b50, b99] = ms(tiles.bundles);
+    show("G entry bundle, read + gzip", b50, `${b99}; ${Math.round(tiles.bundles.bytes / 1024)} KiB → ${Math.round(tiles.bundles.gzipBytes / 1024)} KiB gzipped`);
+    results.tiles = { size, ...tiles };
+  }
 
   // F: export, then verify the whole export against a checkpoint of its size.
-  const dir = await mkdtemp(join(tmpdir(), "huren-bench-ledger-"));
-  try {
-    const file = join(dir, "ledger.jsonl");
-    const exported = await exportToFile(db, file);
-    show("F export to JSONL", `${Math.round(exported.perSecond)} entries/s`, `${exported.entries} entries, ${(exported.bytes / 1e6).toFixed(0)} MB`);
-    const checkpoint: Checkpoint = { origin: "bench/ledger", size, rootHash: await treeHash(size, nodeReader(db)) };
-    const verify = async (strict: boolean, limit?: number) => {
-      const cp = limit ? { ...checkpoint, size: limit, rootHash: await treeHash(limit, nodeReader(db)) } : checkpoint;
+  if (phase("F")) {
+    const dir = await mkdtemp(join(tmpdir(), "huren-bench-ledger-"));
+    try {
+      const file = join(dir, "ledger.jsonl");
+      const exported = await exportToFile(db, file);
+      show("F export to JSONL", `${Math.round(exported.perSecond)} entries/s`, `${exported.entries} entries, ${(exported.bytes / 1e6).toFixed(0)} MB`);
+      const checkpoint: Checkpoint = { origin: "bench/ledger", size, rootHash: await treeHash(size, nodeReader(db)) };
+      const verify = async (strict: boolean, limit?: number) => {
+        const cp = limit ? { ...checkpoint, size: limit, rootHash: await treeHash(limit, nodeReader(db)) } : checkpoint;
+        const cpu = process.cpuUsage();
+        const t = performance.now();
+        const r = await verifyExport(limited(splitLines(createReadStream(file, { highWaterMark: 1 << 20 })), cp.size), { checkpoints: [cp], strict });
+        const used = process.cpuUsage(cpu);
+        if (!r.ok) throw new Error(`verification failed: ${JSON.stringify(r.firstBad)}`);
+        return { entries: r.checked, perSecond: rate(r.checked, performance.now() - t), perCpuSecond: r.checked / ((used.user + used.system) / 1e6) };
+      };
+      const full = await verify(false);
+      show(`F verify ${full.entries} small entries`, `${Math.round(full.perSecond)} entries/s`, `${Math.round(full.perCpuSecond)} per CPU-second`);
+      const strict = await verify(true, Math.min(size, 100_000));
+      show(`F verify --strict, ${strict.entries} small entries`, `${Math.round(strict.perSecond)} entries/s`, `${Math.round(strict.perCpuSecond)} per CPU-second`);
+      const big = await bigEntryLines(200_000);
+      const range = new CompactRange();
+      for (const leaf of big.leaves) range.push(leaf);
+      const bigCp: Checkpoint = { origin: "bench/ledger", size: big.leaves.length, rootHash: range.root() };
       const cpu = process.cpuUsage();
       const t = performance.now();
-      const r = await verifyExport(limited(splitLines(createReadStream(file, { highWaterMark: 1 << 20 })), cp.size), { checkpoints: [cp], strict });
+      const r = await verifyExport(big.batches, { checkpoints: [bigCp] });
       const used = process.cpuUsage(cpu);
-      if (!r.ok) throw new Error(`verification failed: ${JSON.stringify(r.firstBad)}`);
-      return { entries: r.checked, perSecond: rate(r.checked, performance.now() - t), perCpuSecond: r.checked / ((used.user + used.system) / 1e6) };
-    };
-    const full = await verify(false);
-    show(`F verify ${full.entries} small entries`, `${Math.round(full.perSecond)} entries/s`, `${Math.round(full.perCpuSecond)} per CPU-second`);
-    const strict = await verify(true, Math.min(size, 100_000));
-    show(`F verify --strict, ${strict.entries} small entries`, `${Math.round(strict.perSecond)} entries/s`, `${Math.round(strict.perCpuSecond)} per CPU-second`);
-    const big = await bigEntryLines(200_000);
-    const range = new CompactRange();
-    for (const leaf of big.leaves) range.push(leaf);
-    const bigCp: Checkpoint = { origin: "bench/ledger", size: big.leaves.length, rootHash: range.root() };
-    const cpu = process.cpuUsage();
-    const t = performance.now();
-    const r = await verifyExport(big.batches, { checkpoints: [bigCp] });
-    const used = process.cpuUsage(cpu);
-    if (!r.ok) throw new Error("realistic verification failed");
-    const realistic = { entries: r.checked, bytesPerLine: big.bytesPerLine, perSecond: rate(r.checked, performance.now() - t), perCpuSecond: r.checked / ((used.user + used.system) / 1e6) };
-    show(`F verify ${realistic.entries} realistic entries (~${big.bytesPerLine} B)`, `${Math.round(realistic.perSecond)} entries/s`, `${Math.round(realistic.perCpuSecond)} per CPU-second`);
-    results.verify = { export: exported, full, strict, realistic };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+      if (!r.ok) throw new Error("realistic verification failed");
+      const realistic = { entries: r.checked, bytesPerLine: big.bytesPerLine, perSecond: rate(r.checked, performance.now() - t), perCpuSecond: r.checked / ((used.user + used.system) / 1e6) };
+      show(`F verify ${realistic.entries} realistic entries (~${big.bytesPerLine} B)`, `${Math.round(realistic.perSecond)} entries/s`, `${Math.round(realistic.perCpuSecond)} per CPU-second`);
+      results.verify = { export: exported, full, strict, realistic };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+  }
   }
 } catch (err) {
   if (!(err instanceof WitnessOnly)) throw err;
 } finally {
   await database.close();
-  if (!args.keep) await admin.unsafe(`drop database if exists "${name}" with (force)`);
+  if (!keep) await admin.unsafe(`drop database if exists "${name}" with (force)`);
   await admin.end({ timeout: 5 });
 }
 
@@ -212,7 +234,7 @@ process.stdout.write(`\nHuren ledger benchmark — PostgreSQL ${String(settings!
 for (const [label, value, note] of rows) process.stdout.write(`${label.padEnd(width)}  ${value.padStart(18)}  ${note}\n`);
 await mkdir("bench/results", { recursive: true });
 // --witness-only keeps the full run's file and writes its own.
-const resultsFile = args["witness-only"] ? "bench/results/ledger-witness.json" : "bench/results/ledger.json";
+const resultsFile = args["witness-only"] ? "bench/results/ledger-witness.json" : PHASES.size < 8 ? `bench/results/ledger-${[...PHASES].join("")}.json` : "bench/results/ledger.json";
 await writeFile(
   resultsFile,
   JSON.stringify({ at: new Date().toISOString(), seconds, machine: { cpus: cpus().length, model: cpus()[0]?.model, load, node: process.version }, postgres: settings, options: { seconds: SECONDS, size: SIZE }, results }, null, 2) + "\n",

@@ -6,7 +6,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import postgres from "postgres";
 import { generateSecret } from "../../src/crypto/secrets.ts";
 import { REPO, startGateway, type RunningGateway } from "../gateway.ts";
@@ -107,7 +107,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         bootstrapPath: world.bootstrapPath,
         logFile: join(o.dir, `gateway-${n}.log`),
         cpuProfDir: o.cpuProfDir,
-        env: { HUREN_DATA_DIR: join(o.dir, `gateway-${n}-data`), HUREN_WORKERS: String(o.workers ?? 1) },
+        env: { HUREN_DATA_DIR: join(o.dir, `gateway-${n}-data`), HUREN_FIXTURE_DIR: dirname(world.fixturePath), HUREN_WORKERS: String(o.workers ?? 1) },
       });
       cleanups.push(() => gw.proc.stop());
       gateways.push(gw);

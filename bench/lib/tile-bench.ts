@@ -31,8 +31,8 @@ const summary = (times: number[]): Latency => ({ samples: times.length, p50: per
  * @example
  * const tiles = await tileLatency(database, 1_000_000, 2000);
  */
-export async function tileLatency(database: Database, size: number, samples: number) {
-  const deps = await assembleDeps({ gatewayId: "bench.huren", database, secret: generateSecret(), http: createUndiciHttpClient(), logger: { info() {}, error() {} }, configCache: { listen: false }, rateLimits: rateLimitSettings({ enabled: false }) });
+export async function tileLatency(database: Database, size: number, samples: number, secret = generateSecret()) {
+  const deps = await assembleDeps({ gatewayId: "bench.huren", database, secret, http: createUndiciHttpClient(), logger: { info() {}, error() {} }, configCache: { listen: false }, rateLimits: rateLimitSettings({ enabled: false }) });
   try {
     const app = createApp(deps);
     await publishCheckpoint(deps.db, deps.ledger.signer); // the partial tiles of this size may now be served
@@ -46,6 +46,10 @@ export async function tileLatency(database: Database, size: number, samples: num
       if (res.status !== 200 || bytes.length !== expectBytes) throw new Error(`${path}: HTTP ${res.status}, ${bytes.length} bytes`);
       return { ms, bytes };
     };
+
+    // Warm-up, not counted: the first requests through a route compile it (JIT) and open the
+    // pool's connections; the figures are for a gateway that has been serving for a while.
+    for (let s = 0; s < 300; s++) await get(tilePath({ level: s % 2, index: Math.floor(random() * (s % 2 ? Math.max(1, Math.floor(size / TILE_WIDTH ** 2)) : fullLeafTiles)), width: TILE_WIDTH }), TILE_WIDTH * 32);
 
     const level0: number[] = [];
     for (let s = 0; s < samples; s++) {

@@ -9,6 +9,44 @@ import type { Database, Db } from "./types.ts";
 
 const MIGRATION_LOCK = 0x4875_7265; // "Hure"
 
+/**
+ * A statement with more bound parameters than this is not kept prepared: a list spelled out as
+ * parameters (`in ($1, …, $n)`) is a new statement for every length, and each kept statement
+ * costs memory in both postgres.js and the server connection for the connection's lifetime.
+ */
+const PREPARE_MAX_PARAMS = 64;
+
+type Client = ReturnType<typeof postgres>;
+
+/**
+ * drizzle hands postgres.js `prepare: false` for every query not named with `.prepare(name)`,
+ * and postgres.js then sends an unnamed statement with a parameter description first: two round
+ * trips per statement and a parse and plan on the server every time, on every hot statement
+ * (the replay-store insert, the ledger append, the rate-limit lease). This keeps them prepared:
+ * one round trip, planned once per connection. Transactions and savepoints hand drizzle a new
+ * client, which is wrapped the same way. postgres.js re-prepares a statement the server has
+ * dropped (a migration changing a table's columns).
+ */
+export function preparing<T extends Client>(client: T): T {
+  return new Proxy(client, {
+    get(target, prop) {
+      if (prop === "unsafe") {
+        return (query: string, params?: unknown[], options?: Record<string, unknown>) =>
+          target.unsafe(query, params as never, { ...options, prepare: (params?.length ?? 0) <= PREPARE_MAX_PARAMS });
+      }
+      if (prop === "begin" || prop === "savepoint") {
+        return (...args: unknown[]) => {
+          const fn = args.pop() as (c: Client) => unknown;
+          const method = (target as unknown as Record<string, (...a: unknown[]) => unknown>)[prop]!;
+          return method.apply(target, [...args, (c: Client) => fn(preparing(c))]);
+        };
+      }
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
 export interface PostgresOptions {
   url: string;
   /** Pool size per process. */
@@ -44,7 +82,7 @@ export function connectPostgres(options: PostgresOptions): Database {
     fetch_types: false,
     onnotice: () => {},
   });
-  const db = drizzle(client, { schema }) as unknown as Db;
+  const db = drizzle(preparing(client), { schema }) as unknown as Db;
   return {
     db,
     driver: "postgres",

@@ -43,20 +43,20 @@ function range(tile: TileId): [number, number] | undefined {
 export async function readHashTile(q: Queryable, tile: TileId): Promise<Uint8Array | undefined> {
   const r = range(tile);
   if (!r || tile.level === undefined) return undefined;
-  const rows = rowsOf<{ hash: string }>(
+  // One row: the hashes decoded and concatenated in index order by the database (ordered in the
+  // subquery: an ordered aggregate sorts again, four times slower), and how many there were — no
+  // row object and no base64 decoding per hash here, which was most of a tile's time.
+  const [row] = rowsOf<{ n: number; bytes: Uint8Array | null }>(
     await q.execute(sql`
-      select hash from ledger_nodes
-      where level = ${TILE_HEIGHT * tile.level}::int and idx >= ${r[0]}::bigint and idx < ${r[1]}::bigint ${checkpointedGuard(tile)}
-      order by idx`),
+      select count(*)::int as n, string_agg(decode(hash, 'base64'), ''::bytea) as bytes from (
+        select hash from ledger_nodes
+        where level = ${TILE_HEIGHT * tile.level}::int and idx >= ${r[0]}::bigint and idx < ${r[1]}::bigint ${checkpointedGuard(tile)}
+        order by idx) tile`),
   );
-  if (rows.length !== tile.width) return undefined;
-  const out = new Uint8Array(tile.width * HASH_SIZE);
-  rows.forEach((row, i) => {
-    const bytes = Buffer.from(row.hash, "base64");
-    if (bytes.length !== HASH_SIZE) throw new Error(`ledger node ${TILE_HEIGHT * tile.level!}/${r[0] + i} is not a 32-byte hash`);
-    out.set(bytes, i * HASH_SIZE);
-  });
-  return out;
+  if (!row || row.n !== tile.width || !row.bytes) return undefined;
+  // A stored hash that is not 32 bytes would shift every hash after it: a bug, not input.
+  if (row.bytes.length !== tile.width * HASH_SIZE) throw new Error(`ledger nodes ${TILE_HEIGHT * tile.level}/${r[0]}…${r[1] - 1} are not all 32-byte hashes`);
+  return new Uint8Array(row.bytes.buffer, row.bytes.byteOffset, row.bytes.byteLength);
 }
 
 /**

@@ -20,6 +20,8 @@ import { newMembers, writeCards, writeCounters, writeRollups } from "./store.ts"
 
 /** pg advisory lock key for "the supervision consumer" (ASCII "hurensup"). */
 export const CONSUMER_LOCK = 0x68757265_6e737570n;
+/** Most entries folded in one transaction. */
+const DEFAULT_BATCH = 2000;
 
 export interface ConsumerDeps {
   db: Db;
@@ -56,7 +58,7 @@ async function adapterDepartments(tx: Tx, facts: VerificationFacts[]): Promise<M
  * const { entries } = await consumeBatch(deps); // 0 when caught up
  */
 export async function consumeBatch(deps: ConsumerDeps, options: BatchOptions = {}): Promise<BatchResult> {
-  const max = options.maxEntries ?? 2000;
+  const max = options.maxEntries ?? DEFAULT_BATCH;
   await deps.db.execute(sql`insert into supervision_state (id, next_index) values (1, 0) on conflict do nothing`);
   return deps.db.transaction(async (tx) => {
     const [lock] = rowsOf<{ ok: boolean }>(await tx.execute(sql`select pg_try_advisory_xact_lock(${CONSUMER_LOCK.toString()}::bigint) as ok`));
@@ -99,13 +101,20 @@ export async function consumeBatch(deps: ConsumerDeps, options: BatchOptions = {
   });
 }
 
-/** Folds until caught up (or another process holds the lock); returns entries folded. */
+/**
+ * Folds until caught up (or another process holds the lock); returns entries folded. A batch
+ * smaller than the most it may take read everything committed when it started, so that is
+ * caught up: entries appended while it ran wait for the next tick. Chasing them at once would,
+ * under steady load, run a stream of tiny batches back to back, each rewriting every rollup row
+ * it touches (their histograms included) — most of the consumer's cost for none of its purpose.
+ */
 export async function catchUp(deps: ConsumerDeps, options: BatchOptions = {}): Promise<number> {
+  const max = options.maxEntries ?? DEFAULT_BATCH;
   let total = 0;
   for (;;) {
     const r = await consumeBatch(deps, options);
     total += r.entries;
-    if (!r.locked || r.entries === 0) return total;
+    if (!r.locked || r.entries < max) return total;
   }
 }
 
