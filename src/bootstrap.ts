@@ -14,7 +14,9 @@ import { policyDocumentSchema } from "./policies/model.ts";
 import { putPolicy } from "./policy-store/store.ts";
 import { witnessesSchema } from "./ledger/witness-config.ts";
 import { rateLimitsSchema } from "./ratelimit/settings.ts";
-import { adapterBodySchema, loadAdapterConfig, parseAdapterConfig, putAdapter, type PutAdapterOptions } from "./sources/store.ts";
+import { adapterBodySchema, parseAdapterConfig } from "./sources/adapter-config.ts";
+import { loadAdapterConfig } from "./sources/store.ts";
+import { putAdapter, type PutAdapterOptions } from "./sources/register.ts";
 
 export const bootstrapSchema = z
   .object({

@@ -14,7 +14,7 @@ import { BUILTIN_EVIDENCE_TYPES, type EvidenceTypeDef } from "../catalog/evidenc
 import { outboundSigner } from "../keys/outbound.ts";
 import type { JwsSigner } from "../keys/gateway-keys.ts";
 import { createUndiciHttpClient } from "../http/undici-client.ts";
-import { adapterBodySchema } from "../sources/store.ts";
+import { adapterBodySchema } from "../sources/adapter-config.ts";
 import { buildResilientSource } from "../sources/build.ts";
 import { runConformanceCheck, type CheckStep } from "../sources/check.ts";
 import { loadKeyFile, signedFetch } from "./client.ts";

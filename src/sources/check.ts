@@ -12,7 +12,7 @@ import { makeResidentId } from "../catalog/subject.ts";
 import { HurenError } from "../errors.ts";
 import type { LookupRequest, LookupResult } from "../adapters/types.ts";
 import type { ProbeConfig } from "../adapters/limits.ts";
-import { checkAgainstCatalog, parseAdapterConfig, type AdapterKind } from "./store.ts";
+import { checkAgainstCatalog, parseAdapterConfig, type AdapterKind } from "./adapter-config.ts";
 import type { BuildInput } from "./build.ts";
 import type { ResilientSource } from "./resilience.ts";
 import { failureOf, type CheckCode } from "./check-report.ts";

@@ -7,7 +7,9 @@
 import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import { getMember, listMembers, memberBodySchema, memberIdSchema, putMember } from "../../members/members.ts";
-import { adapterBodyOf, adapterBodySchema, getAdapter, listAdapters, putAdapter } from "../../sources/store.ts";
+import { adapterBodySchema } from "../../sources/adapter-config.ts";
+import { adapterBodyOf, getAdapter, listAdapters } from "../../sources/store.ts";
+import { putAdapter } from "../../sources/register.ts";
 import { keepSealed } from "../../sources/keep-sealed.ts";
 import { evidenceTypeBodySchema, evidenceTypeSlug, matterBodySchema, matterCodeSchema } from "../../catalog/evidence-types.ts";
 import { getEvidenceType, getMatter, listEvidenceTypes, listMatters, putEvidenceType, putMatter } from "../../catalog/store.ts";
