@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { Db } from "./db/types.ts";
 import type { Secrets } from "./crypto/secrets.ts";
 import { getMember, memberBodySchema, memberIdSchema, putMember } from "./members/members.ts";
-import { evidenceTypeBodySchema, matterBodySchema, matterCodeSchema } from "./catalog/evidence-types.ts";
+import { evidenceTypeBodySchema, matterBodySchema, matterCodeSchema } from "./catalog/bodies.ts";
 import { getEvidenceType, getMatter, putEvidenceType, putMatter } from "./catalog/store.ts";
 import { policyDocumentSchema } from "./policies/model.ts";
 import { putPolicy } from "./policy-store/store.ts";

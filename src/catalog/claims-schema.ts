@@ -5,15 +5,9 @@
  * schema compilers that generate code (ajv) are out. Because the interpreter trusts the schema
  * it is given, schemas are checked structurally when they are registered
  * ({@link claimsSchemaProblems}), not when a department's answer is already waiting.
- *
- * Import through `./evidence-types.ts`; this module is split out only to keep files short.
  */
 import { dereference, Validator, type OutputUnit, type Schema } from "@cfworker/json-schema";
-import type { ClaimsError, ClaimsValidation, EvidenceTypeDef, JsonSchemaObject, SchemaProblem } from "./evidence-types.ts";
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+import { isPlainObject, type ClaimsError, type ClaimsValidation, type EvidenceTypeDef, type JsonSchemaObject, type SchemaProblem } from "./evidence-types.ts";
 
 /** Claim names appear in requests, policies and receipts: keep them plain identifiers. */
 const claimNamePattern = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;

@@ -7,7 +7,7 @@
  * config → reachability → probe (a lookup for the test subject) → schema (claims) → signature.
  */
 import type { EvidenceTypeDef } from "../catalog/evidence-types.ts";
-import { validateClaims } from "../catalog/evidence-types.ts";
+import { validateClaims } from "../catalog/claims-validation.ts";
 import { makeResidentId } from "../catalog/subject.ts";
 import { HurenError } from "../errors.ts";
 import type { LookupRequest, LookupResult } from "../adapters/types.ts";
