@@ -14,7 +14,7 @@ import { adapterBodyOf, getAdapter, listAdapterVersions } from "../sources/store
 import { putAdapter } from "../sources/register.ts";
 import { checkAdapter, listAdapterStatus } from "../sources/status.ts";
 import { keepSealed } from "../sources/keep-sealed.ts";
-import { departmentCallers, departments } from "../supervision/queries.ts";
+import { departmentCallers, departments } from "../supervision/department-queries.ts";
 import { addDays, cstDay } from "../supervision/time.ts";
 import { changeFlow } from "./change.tsx";
 import { requireCsrf, requireSession, type ConsoleEnv } from "./http.ts";
