@@ -22,7 +22,7 @@ import { appendEntries, type LedgerEntryInput } from "../src/ledger/append.ts";
 import { ledgerSize } from "../src/ledger/store.ts";
 import { catchUp, startConsumer, type ConsumerDeps } from "../src/supervision/consumer.ts";
 import { monthlyReport } from "../src/supervision/report.ts";
-import { ranking } from "../src/supervision/queries.ts";
+import { ranking } from "../src/supervision/department-queries.ts";
 import { record } from "../src/supervision/histogram.ts";
 import { rowsOf } from "../src/db/rows.ts";
 

@@ -8,13 +8,15 @@ import { z } from "zod";
 import type { Db } from "./db/types.ts";
 import type { Secrets } from "./crypto/secrets.ts";
 import { getMember, memberBodySchema, memberIdSchema, putMember } from "./members/members.ts";
-import { evidenceTypeBodySchema, matterBodySchema, matterCodeSchema } from "./catalog/evidence-types.ts";
+import { evidenceTypeBodySchema, matterBodySchema, matterCodeSchema } from "./catalog/bodies.ts";
 import { getEvidenceType, getMatter, putEvidenceType, putMatter } from "./catalog/store.ts";
 import { policyDocumentSchema } from "./policies/model.ts";
 import { putPolicy } from "./policy-store/store.ts";
 import { witnessesSchema } from "./ledger/witness-config.ts";
 import { rateLimitsSchema } from "./ratelimit/settings.ts";
-import { adapterBodySchema, loadAdapterConfig, parseAdapterConfig, putAdapter, type PutAdapterOptions } from "./sources/store.ts";
+import { adapterBodySchema, parseAdapterConfig } from "./sources/adapter-config.ts";
+import { loadAdapterConfig } from "./sources/store.ts";
+import { putAdapter, type PutAdapterOptions } from "./sources/register.ts";
 
 export const bootstrapSchema = z
   .object({

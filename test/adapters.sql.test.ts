@@ -11,7 +11,7 @@ import { createSqlSource, sqlConfigSchema } from "../src/adapters/sql.ts";
 import { buildResilientSource } from "../src/sources/build.ts";
 import { parseConnectionString, queryProblem, sqlMappingIssues } from "../src/adapters/sql-config.ts";
 import type { AdapterContext, EvidenceSource, LookupRequest, LookupResult } from "../src/adapters/types.ts";
-import { BUILTIN_EVIDENCE_TYPES } from "../src/catalog/evidence-types.ts";
+import { BUILTIN_EVIDENCE_TYPES } from "../src/catalog/builtin-types.ts";
 import { makeResidentId } from "../src/catalog/subject.ts";
 import { createFrontDb, DIBAO_CONFIG, type FrontDb } from "./front-db.ts";
 

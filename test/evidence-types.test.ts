@@ -1,19 +1,11 @@
 import { Validator, type Schema } from "@cfworker/json-schema";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  BUILTIN_EVIDENCE_TYPES,
-  claimFieldNames,
-  claimsSchemaProblems,
-  evidenceTypeBodySchema,
-  evidenceTypeNameSchema,
-  evidenceTypeSlug,
-  isBuiltinType,
-  matterBodySchema,
-  matterCodeSchema,
-  validateClaims,
-  type EvidenceTypeDef,
-} from "../src/catalog/evidence-types.ts";
+import { claimFieldNames, evidenceTypeNameSchema, evidenceTypeSlug, type EvidenceTypeDef } from "../src/catalog/evidence-types.ts";
+import { BUILTIN_EVIDENCE_TYPES, isBuiltinType } from "../src/catalog/builtin-types.ts";
+import { validateClaims } from "../src/catalog/claims-validation.ts";
+import { claimsSchemaProblems } from "../src/catalog/claims-schema.ts";
+import { evidenceTypeBodySchema, matterBodySchema, matterCodeSchema } from "../src/catalog/bodies.ts";
 
 const builtin = (type: string): EvidenceTypeDef => {
   const def = BUILTIN_EVIDENCE_TYPES.find((t) => t.type === type);

@@ -13,7 +13,7 @@ import { generateSecret } from "../src/crypto/secrets.ts";
 import { sha256b64url } from "../src/crypto/encoding.ts";
 import { createUndiciHttpClient } from "../src/http/undici-client.ts";
 import { putMember, type Grants, type MemberKind } from "../src/members/members.ts";
-import { BUILTIN_EVIDENCE_TYPES } from "../src/catalog/evidence-types.ts";
+import { BUILTIN_EVIDENCE_TYPES } from "../src/catalog/builtin-types.ts";
 import { systemLookup } from "../src/reach/system-lookup.ts";
 import { ownDatabaseOf } from "../src/reach/own-database.ts";
 import type { LookupAll, OwnDatabase } from "../src/reach/guard.ts";

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { policyDocumentSchema, policySections } from "../src/policies/model.ts";
 import { REASON_CODES } from "../src/policies/reasons.ts";
-import { BUILTIN_EVIDENCE_TYPES, claimFieldNames } from "../src/catalog/evidence-types.ts";
+import { BUILTIN_EVIDENCE_TYPES } from "../src/catalog/builtin-types.ts";
+import { claimFieldNames } from "../src/catalog/evidence-types.ts";
 import { bootstrapSchema } from "../src/bootstrap.ts";
 import { dryRunRequestSchema } from "../src/verification/dry-run.ts";
 

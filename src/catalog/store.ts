@@ -8,13 +8,9 @@ import { evidenceTypes, matters } from "../db/schema.ts";
 import type { Queryable } from "../db/types.ts";
 import { HurenError } from "../errors.ts";
 import { configWrite } from "../config/changes.ts";
-import {
-  BUILTIN_EVIDENCE_TYPES,
-  isBuiltinType,
-  type EvidenceTypeDef,
-  type evidenceTypeBodySchema,
-  type matterBodySchema,
-} from "./evidence-types.ts";
+import type { EvidenceTypeDef } from "./evidence-types.ts";
+import { BUILTIN_EVIDENCE_TYPES, isBuiltinType } from "./builtin-types.ts";
+import type { evidenceTypeBodySchema, matterBodySchema } from "./bodies.ts";
 
 export type EvidenceTypeBody = z.infer<typeof evidenceTypeBodySchema>;
 export type MatterBody = z.infer<typeof matterBodySchema>;

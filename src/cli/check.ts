@@ -10,11 +10,12 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { CompactSign, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from "jose";
-import { BUILTIN_EVIDENCE_TYPES, type EvidenceTypeDef } from "../catalog/evidence-types.ts";
+import type { EvidenceTypeDef } from "../catalog/evidence-types.ts";
+import { BUILTIN_EVIDENCE_TYPES } from "../catalog/builtin-types.ts";
 import { outboundSigner } from "../keys/outbound.ts";
 import type { JwsSigner } from "../keys/gateway-keys.ts";
 import { createUndiciHttpClient } from "../http/undici-client.ts";
-import { adapterBodySchema } from "../sources/store.ts";
+import { adapterBodySchema } from "../sources/adapter-config.ts";
 import { buildResilientSource } from "../sources/build.ts";
 import { runConformanceCheck, type CheckStep } from "../sources/check.ts";
 import { loadKeyFile, signedFetch } from "./client.ts";

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { AppEnv } from "../http/middleware.ts";
 import { notFound } from "../errors.ts";
 import { MEMBER_KINDS } from "../members/members.ts";
-import { evidenceTypeBodySchema, matterBodySchema, matterCodeSchema } from "../catalog/evidence-types.ts";
+import { evidenceTypeBodySchema, matterBodySchema, matterCodeSchema } from "../catalog/bodies.ts";
 import { getEvidenceType, getMatter, listEvidenceTypes, listMatters, putEvidenceType, putMatter } from "../catalog/store.ts";
 import { jsonContent, signedProblems, type RouteKit } from "./kit.ts";
 

@@ -11,7 +11,7 @@ import { createSqlSource, sqlConfigSchema } from "../adapters/sql.ts";
 import { withResilience, type ResilienceOptions, type ResilientSource } from "./resilience.ts";
 import type { LookupStats } from "./stats.ts";
 
-import type { AdapterKind } from "./store.ts";
+import type { AdapterKind } from "./adapter-config.ts";
 
 /** Fixture lookups are local, so their deadline only guards a slow file read. */
 const FIXTURE_TIMEOUT_MS = 5000;

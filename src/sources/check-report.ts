@@ -7,7 +7,7 @@
  * (and to `huren check`, which a department runs on its own machine).
  */
 import type { LookupResult } from "../adapters/types.ts";
-import type { AdapterKind } from "./store.ts";
+import type { AdapterKind } from "./adapter-config.ts";
 
 /** The codes a failed step may carry; docs/departments.md explains each. */
 export const CHECK_CODES = {

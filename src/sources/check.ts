@@ -7,12 +7,12 @@
  * config → reachability → probe (a lookup for the test subject) → schema (claims) → signature.
  */
 import type { EvidenceTypeDef } from "../catalog/evidence-types.ts";
-import { validateClaims } from "../catalog/evidence-types.ts";
+import { validateClaims } from "../catalog/claims-validation.ts";
 import { makeResidentId } from "../catalog/subject.ts";
 import { HurenError } from "../errors.ts";
 import type { LookupRequest, LookupResult } from "../adapters/types.ts";
 import type { ProbeConfig } from "../adapters/limits.ts";
-import { checkAgainstCatalog, parseAdapterConfig, type AdapterKind } from "./store.ts";
+import { checkAgainstCatalog, parseAdapterConfig, type AdapterKind } from "./adapter-config.ts";
 import type { BuildInput } from "./build.ts";
 import type { ResilientSource } from "./resilience.ts";
 import { failureOf, type CheckCode } from "./check-report.ts";

@@ -5,7 +5,8 @@
  */
 import type { Queryable } from "../db/types.ts";
 import type { Secrets } from "../crypto/secrets.ts";
-import { loadAdapterConfig, SEALED, type AdapterBody } from "./store.ts";
+import { SEALED, type AdapterBody } from "./adapter-config.ts";
+import { loadAdapterConfig } from "./store.ts";
 
 /**
  * @example

@@ -6,7 +6,8 @@
 import type { Queryable } from "../db/types.ts";
 import { cardCounts } from "./cards.ts";
 import { toCsv, type Cell, type Section } from "./csv.ts";
-import { departments, matters, operators, totalsOf, windowsOf, type DepartmentFigures, type Totals, type WindowFigures } from "./queries.ts";
+import { departments, type DepartmentFigures } from "./department-queries.ts";
+import { matters, operators, totalsOf, windowsOf, type Totals, type WindowFigures } from "./window-queries.ts";
 import { addDays, dayStart, monthDays } from "./time.ts";
 
 export interface MonthlyReport {

@@ -9,7 +9,7 @@ import type { Secrets } from "../crypto/secrets.ts";
 import { HurenError } from "../errors.ts";
 import { directConfig } from "../config/cache.ts";
 import type { EvidenceTypeDef } from "../catalog/evidence-types.ts";
-import { matterCodeSchema } from "../catalog/evidence-types.ts";
+import { matterCodeSchema } from "../catalog/bodies.ts";
 import { subjectSchema } from "../catalog/subject.ts";
 import { getMember, memberIdSchema, regionSchema } from "../members/members.ts";
 import { explainReason, type ReasonCode } from "../policies/reasons.ts";

@@ -3,7 +3,8 @@
  * Whatever the department sends, only `valid`, `certStatus` and the decided fields leave here.
  */
 import type { EvidenceSource, LookupRequest, LookupResult } from "../adapters/types.ts";
-import { validateClaims, type EvidenceTypeDef } from "../catalog/evidence-types.ts";
+import type { EvidenceTypeDef } from "../catalog/evidence-types.ts";
+import { validateClaims } from "../catalog/claims-validation.ts";
 import type { ResilientSource } from "../sources/resilience.ts";
 import type { ItemResult } from "./request.ts";
 

@@ -1,7 +1,8 @@
 /** The §3 verification request body and result shapes. */
 import { z } from "zod";
 import { subjectSchema } from "../catalog/subject.ts";
-import { claimFieldNames, matterCodeSchema, type EvidenceTypeDef } from "../catalog/evidence-types.ts";
+import { claimFieldNames, type EvidenceTypeDef } from "../catalog/evidence-types.ts";
+import { matterCodeSchema } from "../catalog/bodies.ts";
 import { HurenError, type FieldError } from "../errors.ts";
 import type { ReasonCode } from "../policies/evaluate.ts";
 

@@ -15,7 +15,7 @@ import { assembleDeps } from "../../src/entry/assemble.ts";
 import { connectPostgres } from "../../src/db/postgres.ts";
 import { createUndiciHttpClient } from "../../src/http/undici-client.ts";
 import { applyBootstrap } from "../../src/bootstrap.ts";
-import { putAdapter } from "../../src/sources/store.ts";
+import { putAdapter } from "../../src/sources/register.ts";
 import { startDepartmentServer, type RunningDepartment } from "../../src/demo/department-server.ts";
 import { CIVIL_AFFAIRS_RECORDS } from "../../src/demo/data.ts";
 import { createHarness, GATEWAY_ID, signRequest, type Actor, type Harness } from "../harness.ts";

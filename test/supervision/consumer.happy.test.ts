@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { catchUp, consumeBatch, consumerDepsOf } from "../../src/supervision/consumer.ts";
-import { departments, totals, windows } from "../../src/supervision/queries.ts";
+import { departments } from "../../src/supervision/department-queries.ts";
+import { totals, windows } from "../../src/supervision/window-queries.ts";
 import { rowsOf } from "../../src/db/rows.ts";
 import { createHarness, type Harness } from "../harness.ts";
 import { craft, resetStore, snapshot, traffic } from "./support.ts";

@@ -7,9 +7,12 @@
 import { z } from "zod";
 import type { AppDeps } from "../../deps.ts";
 import { getMember, listMembers, memberBodySchema, memberIdSchema, putMember } from "../../members/members.ts";
-import { adapterBodyOf, adapterBodySchema, getAdapter, listAdapters, putAdapter } from "../../sources/store.ts";
+import { adapterBodySchema } from "../../sources/adapter-config.ts";
+import { adapterBodyOf, getAdapter, listAdapters } from "../../sources/store.ts";
+import { putAdapter } from "../../sources/register.ts";
 import { keepSealed } from "../../sources/keep-sealed.ts";
-import { evidenceTypeBodySchema, evidenceTypeSlug, matterBodySchema, matterCodeSchema } from "../../catalog/evidence-types.ts";
+import { evidenceTypeSlug } from "../../catalog/evidence-types.ts";
+import { evidenceTypeBodySchema, matterBodySchema, matterCodeSchema } from "../../catalog/bodies.ts";
 import { getEvidenceType, getMatter, listEvidenceTypes, listMatters, putEvidenceType, putMatter } from "../../catalog/store.ts";
 import { policyDocumentSchema } from "../../policies/model.ts";
 import { getPolicy, listPolicies, putPolicy } from "../../policy-store/store.ts";

@@ -2,7 +2,7 @@
  * Small charts drawn on the server as SVG: no script, and readable without sight — each has a
  * <title> (what it shows) and a <desc> (every value), referenced by aria-labelledby.
  */
-import type { TrendPoint } from "../../supervision/queries.ts";
+import type { TrendPoint } from "../../supervision/department-queries.ts";
 
 const pct = (x: number | null) => (x === null ? "—" : `${Math.round(x * 1000) / 10}%`);
 

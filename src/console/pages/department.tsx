@@ -11,7 +11,7 @@ import type { ConsoleSession } from "../session.ts";
 import type { AdapterStatus } from "../../sources/status.ts";
 import type { AdapterVersion } from "../../sources/store.ts";
 import type { CheckReport } from "../../sources/check.ts";
-import type { CallerFigures, ServiceFigures } from "../../supervision/queries.ts";
+import type { CallerFigures, ServiceFigures } from "../../supervision/department-queries.ts";
 
 export interface DepartmentView {
   department: string | undefined;

@@ -1,7 +1,7 @@
 /** The figure cards pages open with: a label (Chinese with English) over a number. */
 import type { Child } from "hono/jsx";
 import { T, type MessageKey } from "../i18n/t.tsx";
-import type { Totals } from "../../supervision/queries.ts";
+import type { Totals } from "../../supervision/window-queries.ts";
 
 /** One card of a `<dl class="figures">`; `id` becomes `data-figure` (tests and print styles find it by that). */
 export const Figure = (props: { k: MessageKey; id?: string; headline?: boolean; children: Child }) => (

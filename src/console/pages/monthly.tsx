@@ -9,7 +9,8 @@ import { T } from "../i18n/t.tsx";
 import { DailyBars, TrendChart } from "./charts.tsx";
 import type { ConsoleSession } from "../session.ts";
 import type { MonthlyReport } from "../../supervision/report.ts";
-import type { TrendPoint, Totals } from "../../supervision/queries.ts";
+import type { TrendPoint } from "../../supervision/department-queries.ts";
+import type { Totals } from "../../supervision/window-queries.ts";
 
 export interface MonthlyView {
   report: MonthlyReport;

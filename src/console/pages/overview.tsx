@@ -5,7 +5,7 @@
  */
 import { Layout } from "./layout.tsx";
 import { Figure } from "./figures.tsx";
-import type { Totals } from "../../supervision/queries.ts";
+import type { Totals } from "../../supervision/window-queries.ts";
 import { T } from "../i18n/t.tsx";
 import type { ConsoleSession } from "../session.ts";
 

@@ -8,7 +8,8 @@ import { TotalsFigures } from "./figures.tsx";
 import { Csrf } from "./forms.tsx";
 import { T } from "../i18n/t.tsx";
 import type { ConsoleSession } from "../session.ts";
-import type { DepartmentFigures, RankingRow, Totals, TrendPoint, WindowFigures } from "../../supervision/queries.ts";
+import type { DepartmentFigures, RankingRow, TrendPoint } from "../../supervision/department-queries.ts";
+import type { Totals, WindowFigures } from "../../supervision/window-queries.ts";
 import { TrendChart } from "./charts.tsx";
 import type { Card } from "../../supervision/cards.ts";
 

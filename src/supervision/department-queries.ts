@@ -1,61 +1,15 @@
 /**
- * Reading the supervision store for §10: departments, the daily ranking, windows and operators.
+ * §10 queries about departments, the data's side: fulfilment and latency per department and per
+ * adapter, the daily ranking (一天一排名), who asked a department for data, and the per-day trend.
  * Every figure is a sum of rollup rows over CST days; percentiles come from merged histograms.
- * Nothing here can name a person: the rollups hold no subject reference or case number.
  */
-import { sql, type SQL } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Queryable } from "../db/types.ts";
 import { rowsOf } from "../db/rows.ts";
 import { addFigures, type Figures } from "./fold.ts";
 import { quantile } from "./histogram.ts";
-import { addDays, dayStart, monthDays } from "./time.ts";
-
-export interface Range {
-  from: string;
-  to: string;
-}
-
-/**
- * The rollup rows of `dim` (`operator`, `matter`: day rows, and month rows for whole months in
- * the range; `adapter`: day rows) over the range.
- */
-async function rollups(q: Queryable, dim: "adapter" | "operator" | "matter", r: Range): Promise<{ key: string; figures: Figures }[]> {
-  const parts: SQL[] = [];
-  if (dim === "adapter") parts.push(sql`(dim = 'adapter-d' and bucket >= ${r.from} and bucket <= ${r.to})`);
-  else {
-    const { months, days } = splitRange(r);
-    if (months.length > 0) parts.push(sql`(dim = ${`${dim}-m`} and bucket >= ${months[0]!} and bucket <= ${months[months.length - 1]!})`);
-    for (const d of days) parts.push(sql`(dim = ${`${dim}-d`} and bucket >= ${d.from} and bucket <= ${d.to})`);
-  }
-  if (parts.length === 0) return [];
-  const rows = rowsOf<{ key: string; figures: Figures | string }>(await q.execute(sql`select key, figures from supervision_rollups where ${sql.join(parts, sql` or `)}`));
-  return rows.map((row) => ({ key: row.key, figures: typeof row.figures === "string" ? (JSON.parse(row.figures) as Figures) : row.figures }));
-}
-
-/** Whole calendar months inside the range, and the day ranges left over before and after them. */
-export function splitRange(r: Range): { months: string[]; days: Range[] } {
-  const months: string[] = [];
-  let cursor = r.from;
-  const days: Range[] = [];
-  let dayFrom: string | undefined;
-  while (cursor <= r.to) {
-    const m = monthDays(cursor.slice(0, 7));
-    if (cursor === m.from && m.to <= r.to) {
-      if (dayFrom) days.push({ from: dayFrom, to: addDays(cursor, -1) }), (dayFrom = undefined);
-      months.push(cursor.slice(0, 7));
-      cursor = addDays(m.to, 1);
-    } else {
-      dayFrom ??= cursor;
-      cursor = addDays(cursor, 1);
-    }
-  }
-  if (dayFrom) days.push({ from: dayFrom, to: r.to });
-  return { months, days };
-}
-
-const n = (f: Figures, k: string) => (typeof f[k] === "number" ? (f[k] as number) : 0);
-const map = (f: Figures, k: string) => ({ ...((f[k] as Record<string, number> | undefined) ?? {}) });
-const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 10_000) / 10_000);
+import { addDays, dayStart } from "./time.ts";
+import { map, n, ratio, rollups, type Range } from "./rollup-reads.ts";
 
 export interface ServiceFigures {
   asked: number;
@@ -157,81 +111,6 @@ export async function ranking(q: Queryable, date: string): Promise<RankingRow[]>
   return today.map((d) => ({ ...d, previousRank: before.get(d.department) ?? null }));
 }
 
-export interface ClerkFigures {
-  verifications: number;
-  items: number;
-  certificateFree: number;
-  denials: Record<string, number>;
-}
-
-const clerkFigures = (f: Figures): ClerkFigures => ({ verifications: n(f, "verifications"), items: n(f, "items"), certificateFree: n(f, "certificateFree"), denials: map(f, "denials") });
-
-export interface WindowFigures extends ClerkFigures {
-  window: string;
-  operators: (ClerkFigures & { operator: string })[];
-}
-
-/** Per operator (`<window>/<uid>`) over the range, summed; the raw material of windows and totals. */
-export async function operators(q: Queryable, r: Range): Promise<Map<string, Figures>> {
-  const out = new Map<string, Figures>();
-  for (const row of await rollups(q, "operator", r)) out.set(row.key, addFigures(out.get(row.key) ?? {}, row.figures));
-  return out;
-}
-
-/**
- * §10 windows: verifications, items, certificateFree (the headline: copies nobody had to bring)
- * and denials by reason, per window and per operator.
- */
-export async function windows(q: Queryable, r: Range): Promise<WindowFigures[]> {
-  return windowsOf(await operators(q, r));
-}
-
-/** Windows from per-operator figures already read (the monthly report reads them once). */
-export function windowsOf(perOperator: Map<string, Figures>): WindowFigures[] {
-  const perWindow = new Map<string, { total: Figures; operators: WindowFigures["operators"] }>();
-  for (const [operator, figures] of perOperator) {
-    const window = operator.slice(0, operator.indexOf("/"));
-    const w = perWindow.get(window) ?? { total: {}, operators: [] };
-    addFigures(w.total, structuredClone(figures));
-    w.operators.push({ operator, ...clerkFigures(figures) });
-    perWindow.set(window, w);
-  }
-  return [...perWindow.entries()]
-    .map(([window, w]) => ({ window, ...clerkFigures(w.total), operators: w.operators.sort((a, b) => a.operator.localeCompare(b.operator)) }))
-    .sort((a, b) => a.window.localeCompare(b.window));
-}
-
-export interface Totals {
-  verifications: number;
-  items: number;
-  certificateFree: number;
-  denied: number;
-  unavailable: number;
-}
-
-/** Totals and denials by reason over the range. */
-export async function totals(q: Queryable, r: Range): Promise<{ totals: Totals; denials: Record<string, number> }> {
-  return totalsOf(await operators(q, r));
-}
-
-export function totalsOf(perOperator: Map<string, Figures>): { totals: Totals; denials: Record<string, number> } {
-  const all: Figures = {};
-  for (const f of perOperator.values()) addFigures(all, structuredClone(f));
-  return {
-    totals: { verifications: n(all, "verifications"), items: n(all, "items"), certificateFree: n(all, "certificateFree"), denied: n(all, "denied"), unavailable: n(all, "unavailable") },
-    denials: map(all, "denials"),
-  };
-}
-
-/** Per matter over the range. */
-export async function matters(q: Queryable, r: Range): Promise<{ matter: string; verifications: number; items: number; certificateFree: number }[]> {
-  const per = new Map<string, Figures>();
-  for (const row of await rollups(q, "matter", r)) per.set(row.key, addFigures(per.get(row.key) ?? {}, row.figures));
-  return [...per.entries()]
-    .map(([matter, f]) => ({ matter, verifications: n(f, "verifications"), items: n(f, "items"), certificateFree: n(f, "certificateFree") }))
-    .sort((a, b) => a.matter.localeCompare(b.matter));
-}
-
 export interface CallerFigures {
   window: string;
   matter: string;
@@ -290,24 +169,5 @@ export async function departmentTrend(q: Queryable, r: Range): Promise<Map<strin
     p.answered += n(f, "answered");
     p.fulfilment = ratio(p.answered, p.asked);
   }
-  return out;
-}
-
-/**
- * Totals per CST day of the range, in one read of the operator day rows (the monthly page's daily bars).
- * @example const days = await dailyTotals(db, { from: "2026-11-01", to: "2026-11-30" }); // [{ day, totals }]
- */
-export async function dailyTotals(q: Queryable, r: Range): Promise<{ day: string; totals: Totals }[]> {
-  const rows = rowsOf<{ bucket: string; figures: Figures | string }>(
-    await q.execute(sql`select bucket, figures from supervision_rollups where dim = 'operator-d' and bucket >= ${r.from} and bucket <= ${r.to}`),
-  );
-  const per = new Map<string, Map<string, Figures>>();
-  rows.forEach((row, i) => {
-    const day = per.get(row.bucket) ?? new Map<string, Figures>();
-    day.set(String(i), typeof row.figures === "string" ? (JSON.parse(row.figures) as Figures) : row.figures);
-    per.set(row.bucket, day);
-  });
-  const out: { day: string; totals: Totals }[] = [];
-  for (let d = r.from; d <= r.to; d = addDays(d, 1)) out.push({ day: d, totals: totalsOf(per.get(d) ?? new Map()).totals });
   return out;
 }
