@@ -4,10 +4,13 @@
  *
  *   W1  witness round trip per checkpoint: append, tick (sign), then until both witnesses'
  *       cosignatures are verified and stored — p50/p99 over `rounds` checkpoints
- *   W2  verifications/s in-process (app.request, fixture adapter, 16 callers), alternating
- *       S-second runs with no witnesses and with the two witnesses; in both the scheduler signs
- *       every 2 s (with witnesses it also submits to them), so the difference is the witnesses',
- *       and drift on a shared machine hits both sides alike
+ *   W2  verifications/s in-process (app.request, fixture adapter, 16 callers), `pairs` pairs of
+ *       S-second runs with no witnesses and with the two witnesses, in ABBA order (none, two,
+ *       two, none, …) so a drift of the machine's speed hits both sides alike; in both the
+ *       scheduler signs every 2 s (with witnesses it also submits to them), so the difference
+ *       is the witnesses'. Reported: the median of the pairs' ratios and their spread, and the
+ *       gateway process's CPU per verification on each side. The witnesses run in this process
+ *       too (a real one runs at another agency), so their own work is charged to the gateway here.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -24,14 +27,14 @@ import { closedLoop, type Loop } from "./ledger-bench.ts";
 import { takeLease, type CheckpointScheduler } from "../../src/ledger/scheduler.ts";
 
 export interface WitnessBench {
-  roundTrip: { rounds: number; p50: number; p99: number };
-  verifications: { none: number[]; two: number[]; ratio: number };
+  roundTrip: { rounds: number; p50: number; p99: number; cpuMs: number };
+  verifications: { none: number[]; two: number[]; ratio: number; pairRatios: number[]; cpuMsPerVerification: { none: number; two: number } };
 }
 
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
 
 /** Needs DATABASE_URL (the harness makes a fresh database on that server). */
-export async function witnessBench(options: { seconds: number; rounds: number; log: (line: string) => void }): Promise<WitnessBench> {
+export async function witnessBench(options: { seconds: number; rounds: number; pairs?: number; log: (line: string) => void }): Promise<WitnessBench> {
   const h = await createHarness();
   const world = await createWorld(h);
   const dir = await mkdtemp(join(tmpdir(), "huren-bench-witness-"));
@@ -61,15 +64,21 @@ export async function witnessBench(options: { seconds: number; rounds: number; l
     try {
       // W1: round trip per checkpoint (sign + both witnesses + verify + store).
       const times: number[] = [];
+      let cpuUs = 0;
       for (let i = 0; i < options.rounds; i++) {
         await h.deps.ledger.writer.append({ ...benchInput(i) });
         const t = performance.now();
+        const before = process.cpuUsage();
         await deps.ledger.checkpoints.tick();
         await deps.ledger.witnesses.idle();
+        const used = process.cpuUsage(before);
+        cpuUs += used.user + used.system;
         times.push(performance.now() - t);
       }
       if (deps.ledger.witnesses.stats().some((s) => s.failures > 0)) throw new Error(`a witness failed: ${JSON.stringify(deps.ledger.witnesses.stats())}`);
-      const roundTrip = { rounds: times.length, p50: quantile(times, 0.5), p99: quantile(times, 0.99) };
+      // CPU of this process per checkpoint: signing, the gateway's witness client and both witness
+      // servers (in this process here): an upper bound on what witnessing costs the gateway.
+      const roundTrip = { rounds: times.length, p50: quantile(times, 0.5), p99: quantile(times, 0.99), cpuMs: cpuUs / 1000 / times.length };
 
       // W2: verifications/s, none vs two witnesses, alternating.
       const withWitnesses = createApp(deps);
@@ -84,24 +93,34 @@ export async function witnessBench(options: { seconds: number; rounds: number; l
         });
       const none: number[] = [];
       const two: number[] = [];
+      const cpu = { none: { ms: 0, n: 0 }, two: { ms: 0, n: 0 } };
       // Each side's scheduler runs during its own runs; the lease is handed over by expiring it.
-      const during = async (scheduler: CheckpointScheduler, work: () => Promise<Loop>) => {
+      const during = async (side: "none" | "two") => {
+        const scheduler = side === "none" ? h.deps.ledger.checkpoints : deps.ledger.checkpoints;
         scheduler.start();
+        const before = process.cpuUsage();
         try {
-          return (await work()).perSecond;
+          const loop = await run(side === "none" ? plain : withWitnesses);
+          const used = process.cpuUsage(before);
+          cpu[side].ms += (used.user + used.system) / 1000;
+          cpu[side].n += loop.appends;
+          (side === "none" ? none : two).push(loop.perSecond);
         } finally {
           await scheduler.stop();
           await deps.ledger.witnesses.idle();
           await takeLease(h.deps.db, scheduler.holder, -1000);
         }
       };
-      for (let round = 0; round < 3; round++) {
-        none.push(await during(h.deps.ledger.checkpoints, () => run(plain)));
-        two.push(await during(deps.ledger.checkpoints, () => run(withWitnesses)));
-        options.log(`  round ${round + 1}: none ${none.at(-1)!.toFixed(0)}/s, two witnesses ${two.at(-1)!.toFixed(0)}/s`);
+      const pairs = options.pairs ?? 6;
+      for (let pair = 0; pair < pairs; pair++) {
+        for (const side of pair % 2 === 0 ? (["none", "two"] as const) : (["two", "none"] as const)) await during(side);
+        options.log(`  pair ${pair + 1}/${pairs}: none ${none.at(-1)!.toFixed(0)}/s, two witnesses ${two.at(-1)!.toFixed(0)}/s`);
       }
-      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-      return { roundTrip, verifications: { none, two, ratio: mean(two) / mean(none) } };
+      const pairRatios = two.map((t, i) => t / none[i]!);
+      return {
+        roundTrip,
+        verifications: { none, two, ratio: quantile(pairRatios, 0.5), pairRatios, cpuMsPerVerification: { none: cpu.none.ms / cpu.none.n, two: cpu.two.ms / cpu.two.n } },
+      };
     } finally {
       await deps.close();
     }
