@@ -182,6 +182,7 @@ try {
     const tiles = await tileLatency(await openPostgres({ url: url.toString(), max: 4 }), size, 2000, secret);
     const ms = (l: { p50: number; p99: number; samples: number }) => [`p50 ${l.p50.toFixed(2)} ms`, `p99 ${l.p99.toFixed(2)} ms, ${l.samples} samples`] as const;
     show(`G level-0 tile (GET /v1/ledger/tile/0/…) at ${size}`, ...ms(tiles.level0));
+    show("G level-0 tile, the gateway's own duration", ...ms(tiles.level0Served));
     show("G level-1 tile", ...ms(tiles.level1));
     show("G partial level-0 tile (checkpointed width)", ...ms(tiles.partial));
     const [b50, b99] = ms(tiles.bundles);
