@@ -49,6 +49,8 @@ const envSchema = z.object({
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(2_000),
   /** PostgreSQL: statement_timeout of the gateway's connections; 0 sends none (e.g. through PgBouncer). */
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+  /** PostgreSQL: keep statements prepared per connection ("on"); "off" for a pooler that cannot (PgBouncer < 1.21 in transaction mode). */
+  DATABASE_PREPARE: z.enum(["on", "off"]).default("on"),
   /** Gateway processes sharing the port (node:cluster); "auto" = one per CPU. PostgreSQL only. */
   /** Checkpoints are signed at most this often while entries arrive (PROTOCOL §5.2). */
   HUREN_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(2000),
@@ -118,6 +120,8 @@ export interface Config {
   shutdownGraceMs: number;
   databaseConnectTimeoutMs: number;
   databaseStatementTimeoutMs: number;
+  /** Named prepared statements on PostgreSQL connections (DATABASE_PREPARE). */
+  databasePrepare: boolean;
   /** Console sign-in with OpenID Connect, when HUREN_OIDC_ISSUER is set. */
   oidc: OidcSettings | undefined;
   /** HUREN_RATE_LIMITS, when set (it then replaces the bootstrap file's `rateLimits`). */
@@ -184,6 +188,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     shutdownGraceMs: e.HUREN_SHUTDOWN_GRACE_MS,
     databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
     databaseStatementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    databasePrepare: e.DATABASE_PREPARE === "on",
     oidc:
       oidcSet === 3
         ? { issuer: e.HUREN_OIDC_ISSUER!, clientId: e.HUREN_OIDC_CLIENT_ID!, clientSecret: e.HUREN_OIDC_CLIENT_SECRET, redirectUrl: e.HUREN_OIDC_REDIRECT_URL!, scope: e.HUREN_OIDC_SCOPE }

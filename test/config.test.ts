@@ -17,12 +17,15 @@ describe("parseConfig", () => {
     [{}, { configCacheTtlMs: 30_000 }],
     [{ HUREN_CONFIG_CACHE_TTL_MS: "0" }, { configCacheTtlMs: 0 }],
     [{ DATABASE_URL: "postgres://u@db:5432/huren", HUREN_WORKERS: "auto" }, { workers: "auto" }],
+    [{}, { databasePrepare: true }],
+    [{ DATABASE_PREPARE: "off" }, { databasePrepare: false }],
   ];
   for (const [env, expected] of table) {
     it(`${JSON.stringify(env)}`, () => expect(parseConfig(env)).toMatchObject(expected));
   }
   it("lists every bad setting", () => {
     expect(() => parseConfig({ PORT: "70000", HUREN_GATEWAY_ID: "Not A Host", HUREN_LOG: "loud" })).toThrow(/PORT[\s\S]*HUREN_GATEWAY_ID[\s\S]*HUREN_LOG/);
+    expect(() => parseConfig({ DATABASE_PREPARE: "no" })).toThrow(/DATABASE_PREPARE/);
   });
   it("refuses several processes on the embedded database, and a worker count of 0", () => {
     expect(() => parseConfig({ HUREN_WORKERS: "2" })).toThrow(/HUREN_WORKERS: more than one process needs DATABASE_URL/);

@@ -55,6 +55,12 @@ export interface PostgresOptions {
   connectTimeoutMs?: number | undefined;
   /** statement_timeout sent at connect; 0 (the default here) sends none. The gateway passes DATABASE_STATEMENT_TIMEOUT_MS. */
   statementTimeoutMs?: number | undefined;
+  /**
+   * Keep statements prepared per connection (default true): one round trip per statement. False
+   * for a pooler that cannot keep them (PgBouncer before 1.21, or without max_prepared_statements,
+   * in transaction mode): every statement is then sent unnamed, with a describe step first.
+   */
+  prepare?: boolean | undefined;
 }
 
 /**
@@ -80,9 +86,10 @@ export function connectPostgres(options: PostgresOptions): Database {
     ...(statementTimeoutMs > 0 ? { connection: { statement_timeout: statementTimeoutMs } } : {}),
     // Fetching types at connect costs a round trip per connection and we use none.
     fetch_types: false,
+    prepare: options.prepare ?? true,
     onnotice: () => {},
   });
-  const db = drizzle(preparing(client), { schema }) as unknown as Db;
+  const db = drizzle(options.prepare === false ? client : preparing(client), { schema }) as unknown as Db;
   return {
     db,
     driver: "postgres",

@@ -136,6 +136,7 @@ async function gateway(config: Config) {
     max: config.databasePoolMax,
     connectTimeoutMs: config.databaseConnectTimeoutMs,
     statementTimeoutMs: config.databaseStatementTimeoutMs,
+    prepare: config.databasePrepare,
   };
   const database = config.databaseUrl
     ? config.migrate
