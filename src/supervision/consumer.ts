@@ -106,7 +106,7 @@ export async function consumeBatch(deps: ConsumerDeps, options: BatchOptions = {
  * smaller than the most it may take read everything committed when it started, so that is
  * caught up: entries appended while it ran wait for the next tick. Chasing them at once would,
  * under steady load, run a stream of tiny batches back to back, each rewriting every rollup row
- * it touches (their histograms included) — most of the consumer's cost for none of its purpose.
+ * it touches (their histograms included), to be at most one tick fresher.
  */
 export async function catchUp(deps: ConsumerDeps, options: BatchOptions = {}): Promise<number> {
   const max = options.maxEntries ?? DEFAULT_BATCH;

@@ -38,6 +38,22 @@ describe("supervision consumer", () => {
     expect((restarted as { next: number }).next).toBe(120);
   });
 
+  it("catching up stops at the first batch that is not full (entries arriving meanwhile wait for the next tick)", async () => {
+    await resetStore(h.deps.db);
+    const size = async () => Number(rowsOf<{ size: number }>(await h.deps.db.execute(sql`select size from ledger_head`))[0]!.size);
+    // Make the ledger 20 more than a multiple of 50: two or more full batches of 50, then 20.
+    await craft(h, traffic(120 - ((await size()) % 50)));
+    const total = await size();
+    expect(total % 50).not.toBe(0);
+    let transactions = 0;
+    const db = new Proxy(h.deps.db, {
+      get: (target, prop) => (prop === "transaction" ? (...args: Parameters<typeof target.transaction>) => (transactions++, target.transaction(...args)) : Reflect.get(target, prop, target)),
+    });
+    expect(await catchUp({ ...deps(), db }, { maxEntries: 50 })).toBe(total);
+    // The full batches and the partial one; no further, empty batch to learn it was caught up.
+    expect(transactions).toBe(Math.ceil(total / 50));
+  });
+
   it("two consumers at once give the same totals as one", async () => {
     await craft(h, traffic(90));
     const one = await (async () => {
