@@ -2,8 +2,11 @@
  * The Worker bundle under workerd, Cloudflare's Workers runtime (the npm package `workerd`, pinned
  * in the lockfile), on the PostgreSQL of DATABASE_URL through a Hyperdrive binding, calling a
  * department on 127.0.0.1 with the runtime's fetch. It answers health, signed reads and a signed
- * verification (ledgered, receipt signed), refuses a replayed token, rate-limits, and builds its
- * dependencies once for the isolate, not per request (the `x-huren-isolate` header of /readyz).
+ * verification (ledgered, receipt signed), refuses a replayed token, rate-limits, builds its
+ * dependencies once for the isolate, not per request (the `x-huren-isolate` header of /readyz),
+ * and starts the console's OpenID Connect sign-in against a real provider (oidc-provider on
+ * loopback): discovery and the PKCE redirect under the Workers runtime, and a forged callback
+ * refused.
  *
  * Skips, saying why, without DATABASE_URL (Workers have no embedded database) or when the workerd
  * binary does not run here. workerd itself needs no Node ≥ 22: only wrangler does, and this test
@@ -13,6 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
+import { createServer as createHttpServer } from "node:http";
+import Provider from "oidc-provider";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHarness, GATEWAY_ID, signRequest, type Actor, type Harness } from "./harness.ts";
@@ -51,6 +56,8 @@ describe.skipIf(missing)("the Worker bundle under workerd", () => {
   let base: string;
   let limited: Actor;
   let output = "";
+  let issuer: string;
+  let closeIdp: (() => void) | undefined;
 
   beforeAll(async () => {
     h = await createHarness();
@@ -62,6 +69,17 @@ describe.skipIf(missing)("the Worker bundle under workerd", () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     const rateLimits = JSON.stringify({ members: { [limited.id]: { member: { quota: 3, windowSeconds: 3600 } } } });
+    // The identity provider for the console's sign-in, on loopback (plain http is allowed there).
+    const idpPort = await freePort();
+    issuer = `http://127.0.0.1:${idpPort}`;
+    const provider = new Provider(issuer, {
+      clients: [{ client_id: "huren-console", client_secret: "a-test-secret-of-the-console-client", redirect_uris: [`${base}/console/oidc/callback`], grant_types: ["authorization_code"], response_types: ["code"] }],
+      cookies: { keys: ["oidc-provider-test-cookie-key"] },
+      pkce: { required: () => true },
+    });
+    const idp = createHttpServer(provider.callback());
+    await new Promise<void>((resolve) => idp.listen(idpPort, "127.0.0.1", resolve));
+    closeIdp = () => idp.close();
     await writeFile(
       join(dir, "config.capnp"),
       `using Workerd = import "/workerd/workerd.capnp";
@@ -82,6 +100,10 @@ const gateway :Workerd.Worker = (
     (name = "HUREN_GATEWAY_ID", text = ${text(GATEWAY_ID)}),
     (name = "HUREN_LOG", text = "warn"),
     (name = "HUREN_RATE_LIMITS", text = ${text(rateLimits)}),
+    (name = "HUREN_OIDC_ISSUER", text = ${text(issuer)}),
+    (name = "HUREN_OIDC_CLIENT_ID", text = "huren-console"),
+    (name = "HUREN_OIDC_CLIENT_SECRET", text = "a-test-secret-of-the-console-client"),
+    (name = "HUREN_OIDC_REDIRECT_URL", text = ${text(`${base}/console/oidc/callback`)}),
   ],
   globalOutbound = "internet",
 );
@@ -103,6 +125,7 @@ const gateway :Workerd.Worker = (
       proc.kill("SIGTERM");
       await exited;
     }
+    closeIdp?.();
     await w?.close();
     await h?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -166,6 +189,27 @@ const gateway :Workerd.Worker = (
     expect(last.status).toBe(429);
     expect(last.headers.get("ratelimit-policy")).toBe('"member";q=3;w=3600');
     expect(Number(last.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+  });
+
+  it("starts the console's OpenID Connect sign-in from its settings: discovery, PKCE redirect; a forged callback is refused", async () => {
+    const start = await fetch(`${base}/console/oidc/start`, { redirect: "manual" });
+    expect(start.status, output).toBe(303);
+    const to = new URL(start.headers.get("location")!);
+    expect(to.origin).toBe(issuer);
+    expect(Object.fromEntries(to.searchParams)).toMatchObject({
+      client_id: "huren-console",
+      redirect_uri: `${base}/console/oidc/callback`,
+      response_type: "code",
+      code_challenge_method: "S256",
+    });
+    expect(to.searchParams.get("state")).toBeTruthy();
+    const cookie = start.headers.get("set-cookie")!.split(";")[0]!;
+    expect(cookie).toMatch(/^huren_oidc=/);
+    // An answer that is not this sign-in's (another state): the browser's to start again, no session.
+    const forged = await fetch(`${base}/console/oidc/callback?code=forged&state=not-the-state`, { redirect: "manual", headers: { cookie } });
+    expect(forged.status).toBe(400);
+    expect(await forged.text()).toContain("登录已超时或已失效");
+    expect(forged.headers.get("set-cookie") ?? "").not.toMatch(/huren_console=[^;]/);
   });
 
   it("built its dependencies once for the isolate, not per request", async () => {

@@ -85,6 +85,9 @@ export function createOidcSignIn(settings: OidcSettings): OidcSignIn {
     },
     async complete(callbackUrl, transaction, now) {
       if (now.getTime() - transaction.at > OIDC_TRANSACTION_MS || now.getTime() < transaction.at) throw new OidcSignInError("expired", "the sign-in took too long");
+      // An answer with another state belongs to another sign-in (an old tab, a forged link): the
+      // browser's to start again (400), not a provider failure — and nothing is sent to the provider.
+      if (callbackUrl.searchParams.get("state") !== transaction.state) throw new OidcSignInError("expired", "the answer does not belong to this sign-in");
       const config = await configuration();
       try {
         const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {

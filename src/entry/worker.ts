@@ -30,7 +30,30 @@ export interface WorkerEnv {
   HUREN_RATE_LIMITS?: string;
   /** How stale cached configuration may get (default 30 s): Workers get no change notifications. */
   HUREN_CONFIG_CACHE_TTL_MS?: string;
+  /** Console sign-in with OpenID Connect, as on Node: issuer, client id and redirect URL together or none. */
+  HUREN_OIDC_ISSUER?: string;
+  HUREN_OIDC_CLIENT_ID?: string;
+  /** A secret: `wrangler secret put HUREN_OIDC_CLIENT_SECRET`. */
+  HUREN_OIDC_CLIENT_SECRET?: string;
+  HUREN_OIDC_REDIRECT_URL?: string;
+  HUREN_OIDC_SCOPE?: string;
 }
+
+/** The settings read from the env; a change to any of them builds the isolate's deps afresh. */
+const SETTINGS = [
+  "HUREN_GATEWAY_ID",
+  "HUREN_SECRET",
+  "HUREN_SIGNING_KEY",
+  "HUREN_MAX_BODY_BYTES",
+  "HUREN_LOG",
+  "HUREN_RATE_LIMITS",
+  "HUREN_CONFIG_CACHE_TTL_MS",
+  "HUREN_OIDC_ISSUER",
+  "HUREN_OIDC_CLIENT_ID",
+  "HUREN_OIDC_CLIENT_SECRET",
+  "HUREN_OIDC_REDIRECT_URL",
+  "HUREN_OIDC_SCOPE",
+] as const satisfies readonly (keyof WorkerEnv)[];
 
 interface ExecutionContext {
   waitUntil(promise: Promise<unknown>): void;
@@ -48,20 +71,10 @@ interface Isolate {
 }
 
 function workerConfig(env: WorkerEnv) {
-  return parseConfig({
-    HUREN_GATEWAY_ID: env.HUREN_GATEWAY_ID,
-    HUREN_SECRET: env.HUREN_SECRET,
-    HUREN_SIGNING_KEY: env.HUREN_SIGNING_KEY,
-    HUREN_MAX_BODY_BYTES: env.HUREN_MAX_BODY_BYTES,
-    HUREN_LOG: env.HUREN_LOG,
-    HUREN_RATE_LIMITS: env.HUREN_RATE_LIMITS,
-    HUREN_CONFIG_CACHE_TTL_MS: env.HUREN_CONFIG_CACHE_TTL_MS,
-    HUREN_DEMO: "off",
-  });
+  return parseConfig({ ...Object.fromEntries(SETTINGS.map((name) => [name, env[name]])), HUREN_DEMO: "off" });
 }
 
-const keyOf = (env: WorkerEnv) =>
-  JSON.stringify([env.HYPERDRIVE.connectionString, env.HUREN_GATEWAY_ID, env.HUREN_SECRET, env.HUREN_SIGNING_KEY, env.HUREN_MAX_BODY_BYTES, env.HUREN_LOG, env.HUREN_RATE_LIMITS, env.HUREN_CONFIG_CACHE_TTL_MS]);
+const keyOf = (env: WorkerEnv) => JSON.stringify([env.HYPERDRIVE.connectionString, ...SETTINGS.map((name) => env[name])]);
 
 let isolate: Promise<Isolate> | undefined;
 let builds = 0;
@@ -83,7 +96,8 @@ async function build(env: WorkerEnv, key: string, scopes: RequestScopes): Promis
     // No LISTEN connection can outlive a request: changes made elsewhere are seen within the TTL.
     configCache: { listen: false, ttlMs: config.configCacheTtlMs },
   });
-  return { key, deps, app: createApp(deps), scopes, builds: ++builds, requests: 0 };
+  const app = createApp({ ...deps, ...(config.oidc ? { consoleOidc: config.oidc } : {}) });
+  return { key, deps, app, scopes, builds: ++builds, requests: 0 };
 }
 
 /** The isolate's deps, built on first use (and again if that failed, or the env changed). */

@@ -89,6 +89,15 @@ describe("console identities API", () => {
     expect(await res.text()).toContain("统一身份认证服务暂时无法完成登录");
   });
 
+  it("a callback with another sign-in's state is refused as expired (400), the provider never asked", async () => {
+    const start = await fetch(`${base}/console/oidc/start`, { redirect: "manual" });
+    const cookie = start.headers.get("set-cookie")!.split(";")[0]!;
+    const res = await fetch(`${base}/console/oidc/callback?code=x&state=not-this-sign-ins`, { redirect: "manual", headers: { cookie } });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain("The sign-in expired or was already used");
+    expect(res.headers.get("set-cookie") ?? "").not.toMatch(/huren_console=[^;]/);
+  });
+
   it("a callback without the sign-in's transaction cookie is refused", async () => {
     const res = await fetch(`${base}/console/oidc/callback?code=x&state=y`, { redirect: "manual" });
     expect(res.status).toBe(400);
