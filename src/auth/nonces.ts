@@ -8,6 +8,7 @@
  * still learns, from that statement's `returning`, whether its own jti was new.
  */
 import { expirySweep } from "../db/expiry-sweep.ts";
+import { grouped } from "../db/grouped.ts";
 import { sql } from "drizzle-orm";
 import { requestNonces } from "../db/schema.ts";
 import type { Db } from "../db/types.ts";
@@ -54,52 +55,27 @@ async function insertBatch(db: Db, batch: Pending[]): Promise<Set<string>> {
  */
 export function createNonceStore(db: Db, now: () => Date, options: NonceStoreOptions = {}) {
   const maxBatch = options.maxBatch ?? 512;
-  let queue: Pending[] = [];
-  let draining: Promise<void> | undefined;
-  let inserts = 0;
-
   // A jti is only a replay within its lifetime; after that exp alone rejects the token.
   const sweep = expirySweep(db, requestNonces, requestNonces.expiresAt, { now, everyMs: options.sweepEveryMs, onError: options.onSweepError });
-
-  const drain = async () => {
-    // Yield once so callers arriving in the same tick share the first insert.
-    await Promise.resolve();
-    try {
-      while (queue.length > 0) {
-        const batch = queue.slice(0, maxBatch);
-        queue = queue.slice(batch.length);
-        let stored: Set<string>;
-        const started = performance.now();
-        try {
-          inserts++;
-          stored = await insertBatch(db, batch);
-        } catch (err) {
-          for (const p of batch) p.reject(err);
-          continue;
-        }
-        // The first caller with a key gets the row; any later one in the batch is a replay.
-        let replayed = 0;
-        for (const p of batch) {
-          const key = keyOf(p.issuer, p.jti);
-          const fresh = stored.delete(key);
-          if (!fresh) replayed++;
-          p.resolve(fresh);
-        }
-        options.onBatch?.(batch.length, replayed, (performance.now() - started) / 1000);
+  const inserts = grouped<Pending>({
+    take: (queue) => ({ batch: queue.slice(0, maxBatch), rest: queue.slice(maxBatch) }),
+    async run(batch) {
+      const started = performance.now();
+      const stored = await insertBatch(db, batch);
+      // The first caller with a key gets the row; any later one in the batch is a replay.
+      let replayed = 0;
+      for (const p of batch) {
+        const fresh = stored.delete(keyOf(p.issuer, p.jti));
+        if (!fresh) replayed++;
+        p.resolve(fresh);
       }
-      sweep();
-    } finally {
-      // Cleared in the tick the queue was seen empty (see LedgerWriter.drain for why).
-      draining = undefined;
-    }
-  };
+      options.onBatch?.(batch.length, replayed, (performance.now() - started) / 1000);
+    },
+    drained: sweep,
+  });
 
-  const remember = (issuer: string, jti: string, expiresAt: Date): Promise<boolean> =>
-    new Promise((resolve, reject) => {
-      queue.push({ issuer, jti, expiresAt, resolve, reject });
-      draining ??= drain();
-    });
+  const remember = (issuer: string, jti: string, expiresAt: Date): Promise<boolean> => new Promise((resolve, reject) => inserts.push({ issuer, jti, expiresAt, resolve, reject }));
   // Insert statements made so far (each records a whole batch), and jtis waiting: for tests and metrics.
-  Object.defineProperty(remember, "queued", { get: () => queue.length });
-  return Object.defineProperty(remember, "inserts", { get: () => inserts }) as typeof remember & { readonly inserts: number; readonly queued: number };
+  Object.defineProperty(remember, "queued", { get: () => inserts.queued });
+  return Object.defineProperty(remember, "inserts", { get: () => inserts.statements }) as typeof remember & { readonly inserts: number; readonly queued: number };
 }

@@ -2,10 +2,11 @@
  * The shared half of the rate limiter: how much of each key's quota gateway processes have
  * leased in the current window, in `rate_limit_counters`. A lease is one upsert that takes
  * `least(want, quota − taken)` and says how much it got; leases wanted at the same time, for any
- * keys, go in one statement (the group insert of src/auth/nonces.ts), so under load a process
+ * keys, go in one statement (src/db/grouped.ts, as the replay store's inserts), so under load a process
  * makes one round trip per batch, not per lease, and none at all per request (./limiter.ts).
  */
 import { expirySweep } from "../db/expiry-sweep.ts";
+import { grouped } from "../db/grouped.ts";
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/types.ts";
 import { rateLimitCounters } from "../db/schema.ts";
@@ -83,57 +84,38 @@ async function leaseBatch(db: Db, batch: Pending[]): Promise<Map<string, LeaseGr
  */
 export function createDbLeaseStore(db: Db, options: DbLeaseStoreOptions): LeaseStore {
   const maxBatch = options.maxBatch ?? 256;
-  let queue: Pending[] = [];
-  let draining: Promise<void> | undefined;
-  let statements = 0;
-
   const sweep = expirySweep(db, rateLimitCounters, rateLimitCounters.expiresAt, { now: options.now, everyMs: options.sweepEveryMs, onError: options.onSweepError });
-
-  const drain = async () => {
-    await Promise.resolve();
-    try {
-      while (queue.length > 0) {
-        // One row per (scope, key) in a statement (an upsert cannot touch a row twice); a second
-        // lease for the same key waits for the next statement.
-        const seen = new Set<string>();
-        const batch: Pending[] = [];
-        const rest: Pending[] = [];
-        for (const p of queue) {
-          const pair = pairOf(p.request.scope, p.request.key);
-          if (batch.length < maxBatch && !seen.has(pair)) {
-            seen.add(pair);
-            batch.push(p);
-          } else rest.push(p);
-        }
-        queue = rest;
-        let grants: Map<string, LeaseGrant>;
-        try {
-          statements++;
-          grants = await leaseBatch(db, batch);
-        } catch (err) {
-          for (const p of batch) p.reject(err);
-          continue;
-        }
-        for (const p of batch) {
-          const grant = grants.get(pairOf(p.request.scope, p.request.key));
-          if (grant) p.resolve(grant);
-          else p.reject(new Error("rate-limit lease returned no row"));
-        }
+  const leases = grouped<Pending>({
+    // One row per (scope, key) in a statement (an upsert cannot touch a row twice); a second
+    // lease for the same key waits for the next statement.
+    take(queue) {
+      const seen = new Set<string>();
+      const batch: Pending[] = [];
+      const rest: Pending[] = [];
+      for (const p of queue) {
+        const pair = pairOf(p.request.scope, p.request.key);
+        if (batch.length < maxBatch && !seen.has(pair)) {
+          seen.add(pair);
+          batch.push(p);
+        } else rest.push(p);
       }
-      sweep();
-    } finally {
-      draining = undefined;
-    }
-  };
+      return { batch, rest };
+    },
+    async run(batch) {
+      const grants = await leaseBatch(db, batch);
+      for (const p of batch) {
+        const grant = grants.get(pairOf(p.request.scope, p.request.key));
+        if (grant) p.resolve(grant);
+        else p.reject(new Error("rate-limit lease returned no row"));
+      }
+    },
+    drained: sweep,
+  });
 
   return {
-    lease: (request) =>
-      new Promise((resolve, reject) => {
-        queue.push({ request, resolve, reject });
-        draining ??= drain();
-      }),
+    lease: (request) => new Promise((resolve, reject) => leases.push({ request, resolve, reject })),
     get statements() {
-      return statements;
+      return leases.statements;
     },
   };
 }
